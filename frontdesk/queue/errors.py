@@ -1,0 +1,112 @@
+"""Named domain errors. Each has a stable code; surfaces translate the code for the user."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A request the rules refuse. `code` is stable for clients, `params` fill the message."""
+
+    code = "domain_error"
+    status = 409
+
+    def __init__(self, **params: object):
+        self.params = params
+        super().__init__(f"{self.code} {params}" if params else self.code)
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+
+
+class InvalidInput(DomainError):
+    """Input that cannot mean anything: unknown service, bad language, malformed body."""
+
+    code = "invalid_input"
+    status = 400
+
+
+class UnknownService(InvalidInput):
+    code = "unknown_service"
+
+
+class UnknownDesk(NotFound):
+    code = "unknown_desk"
+
+
+class UnknownTicket(NotFound):
+    code = "unknown_ticket"
+
+
+class UnknownAlert(NotFound):
+    code = "unknown_alert"
+
+
+class UnknownReason(InvalidInput):
+    code = "unknown_reason"
+
+
+class UnknownPriority(InvalidInput):
+    code = "unknown_priority"
+
+
+class UnknownNeed(InvalidInput):
+    code = "unknown_need"
+
+
+class UnknownLanguage(InvalidInput):
+    code = "unknown_language"
+
+
+class UnknownAlertKind(InvalidInput):
+    code = "unknown_alert_kind"
+
+
+class OfficeClosed(DomainError):
+    code = "office_closed"
+
+
+class ServiceClosed(DomainError):
+    """Past the service's last-ticket time today."""
+
+    code = "service_closed"
+
+
+class ServiceFull(DomainError):
+    """The service's daily ticket cap is reached."""
+
+    code = "service_full"
+
+
+class InvalidTransition(DomainError):
+    """The ticket's state does not allow this step (e.g. finishing a waiting ticket)."""
+
+    code = "invalid_transition"
+
+
+class DeskBusy(DomainError):
+    """The desk still holds a visitor; finish, transfer or mark them absent first."""
+
+    code = "desk_busy"
+
+
+class NotThisDesk(DomainError):
+    """The ticket is held by another desk."""
+
+    code = "not_this_desk"
+
+
+class RecallLimitReached(DomainError):
+    code = "recall_limit_reached"
+
+
+class ReinstateWindowPassed(DomainError):
+    code = "reinstate_window_passed"
+
+
+class NoPriorityToVerify(DomainError):
+    code = "no_priority_to_verify"
+
+
+class AlertAlreadyClosed(DomainError):
+    code = "alert_closed"

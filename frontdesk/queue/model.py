@@ -1,0 +1,145 @@
+"""The tables. Times are aware UTC datetimes; the office's time zone applies only at the edges."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def new_ticket_id() -> str:
+    # The id is the visitor's key to the phone page: unguessable, and short enough for a QR code.
+    return secrets.token_urlsafe(16)
+
+
+class TicketStatus(enum.StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVING = "serving"
+    DONE = "done"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+
+
+class PriorityStatus(enum.StrEnum):
+    DECLARED = "declared"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
+class Ticket(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("office_day", "number", name="uq_ticket_day_number"),
+        Index("ix_ticket_queue", "status", "service", "effective_at", "seq"),
+    )
+
+    id: str = Field(default_factory=new_ticket_id, primary_key=True, max_length=32)
+    office_day: date = Field(index=True)
+    seq: int
+    number: str = Field(max_length=8)
+    service: str = Field(max_length=40)
+    issued_service: str = Field(max_length=40)
+    language: str = Field(max_length=2)
+    needs: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    priority: str | None = Field(default=None, max_length=40)
+    priority_status: PriorityStatus | None = None
+    status: TicketStatus = Field(default=TicketStatus.WAITING)
+    issued_at: datetime
+    # issued_at minus the priority's boost: the single key of fair order.
+    effective_at: datetime
+    desk: int | None = None
+    target_desk: int | None = None
+    called_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    no_show_at: datetime | None = None
+    recalls: int = 0
+    long_wait_alerted: bool = False
+
+
+class TicketCounter(SQLModel, table=True):
+    """The last number given per service per office day; bumped atomically on issue."""
+
+    office_day: date = Field(primary_key=True)
+    letter: str = Field(primary_key=True, max_length=1)
+    last_seq: int = 0
+
+
+class DeskState(SQLModel, table=True):
+    number: int = Field(primary_key=True)
+    open: bool = False
+    clerk: str | None = Field(default=None, max_length=80)
+    opened_at: datetime | None = None
+
+
+class AlertStatus(enum.StrEnum):
+    RAISED = "raised"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class Alert(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    desk: int | None = None
+    kind: str = Field(max_length=40)
+    silent: bool = False
+    status: AlertStatus = Field(default=AlertStatus.RAISED, index=True)
+    raised_by: str = Field(max_length=80)
+    raised_at: datetime
+    ticket_id: str | None = Field(default=None, max_length=32)
+    acknowledged_by: str | None = Field(default=None, max_length=80)
+    acknowledged_at: datetime | None = None
+    escalated_at: datetime | None = None
+    resolved_by: str | None = Field(default=None, max_length=80)
+    resolved_at: datetime | None = None
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class AuditEvent(SQLModel, table=True):
+    """The append-only log: every change, written in the same transaction as the change."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    office_day: date = Field(index=True)
+    kind: str = Field(max_length=40, index=True)
+    actor: str = Field(max_length=80)
+    desk: int | None = None
+    ticket_id: str | None = Field(default=None, max_length=32, index=True)
+    service: str | None = Field(default=None, max_length=40)
+    reason: str | None = Field(default=None, max_length=200)
+    data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Role(enum.StrEnum):
+    CLERK = "clerk"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+    KIOSK = "kiosk"
+    DISPLAY = "display"
+    INTEGRATION = "integration"
+
+
+STAFF_ROLES = frozenset({Role.CLERK, Role.SUPERVISOR, Role.ADMIN})
+DEVICE_ROLES = frozenset({Role.KIOSK, Role.DISPLAY, Role.INTEGRATION})
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, unique=True)
+    password_hash: str = Field(max_length=256)
+    role: Role
+    active: bool = True
+    created_at: datetime
+
+
+class ApiToken(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80)
+    role: Role
+    # Only a hash is stored; the token itself is shown once, when created.
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime
+    revoked: bool = False

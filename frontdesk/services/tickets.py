@@ -1,0 +1,408 @@
+"""A ticket's life: issue, call (in order or, with a reason, out of it), recall, start, finish,
+no-show, reinstate, transfer, priority verification. One transaction per call."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select
+
+from frontdesk import events as ev
+from frontdesk.queue import errors, rules
+from frontdesk.queue.model import (
+    DeskState,
+    PriorityStatus,
+    Ticket,
+    TicketCounter,
+    TicketStatus,
+)
+from frontdesk.services.core import Actor, Core, UnitOfWork
+from frontdesk.services.views import (
+    accepting_tickets,
+    call_payload,
+    ticket_view,
+)
+from frontdesk.settings import Desk
+
+S = TicketStatus
+
+
+def issue_ticket(
+    core: Core,
+    actor: Actor,
+    *,
+    service: str,
+    language: str,
+    needs: Sequence[str] = (),
+    priority: str | None = None,
+    print_ticket: bool = False,
+) -> dict:
+    settings = core.settings
+    svc = settings.service(service)
+    if svc is None:
+        raise errors.UnknownService(service=service)
+    if language not in settings.office.languages:
+        raise errors.UnknownLanguage(language=language)
+    known_needs = {n.id for n in settings.needs}
+    for need in needs:
+        if need not in known_needs:
+            raise errors.UnknownNeed(need=need)
+    prio = None
+    if priority is not None:
+        prio = settings.priority(priority)
+        if prio is None:
+            raise errors.UnknownPriority(priority=priority)
+
+    with core.unit_of_work() as uow:
+        seq = _next_seq(uow, svc.letter)
+        if not accepting_tickets(settings, svc, uow.now, seq - 1):
+            raise (errors.ServiceFull if seq > svc.daily_cap else errors.ServiceClosed)(
+                service=service
+            )
+        ticket = Ticket(
+            office_day=uow.today,
+            seq=seq,
+            number=rules.format_number(svc.letter, seq),
+            service=svc.code,
+            issued_service=svc.code,
+            language=language,
+            needs=sorted(set(needs)),
+            priority=prio.id if prio else None,
+            priority_status=PriorityStatus.DECLARED if prio else None,
+            issued_at=uow.now,
+            effective_at=rules.effective_at(uow.now, prio.boost_minutes if prio else 0),
+        )
+        uow.session.add(ticket)
+        uow.session.flush()
+        uow.log(
+            "ticket.issued",
+            actor,
+            ticket_id=ticket.id,
+            service=svc.code,
+            number=ticket.number,
+            language=language,
+            needs=ticket.needs,
+            priority=ticket.priority,
+        )
+        view = ticket_view(core, uow.session, ticket)
+        uow.emit(ev.Event(ev.TICKET_ISSUED, view, (ev.STAFF,), meta={"print": print_ticket}))
+        uow.queue_changed = True
+        uow.commit()
+    return view
+
+
+def _next_seq(uow: UnitOfWork, letter: str) -> int:
+    """Bump today's counter for the letter in one atomic statement: numbers never repeat,
+    whatever the concurrency, and survive restarts because they live in the database."""
+    insert = (
+        postgresql.insert
+        if uow.session.get_bind().dialect.name == "postgresql"
+        else (sqlite.insert)
+    )
+    statement = (
+        insert(TicketCounter)
+        .values(office_day=uow.today, letter=letter, last_seq=1)
+        .on_conflict_do_update(
+            index_elements=["office_day", "letter"],
+            set_={"last_seq": TicketCounter.last_seq + 1},
+        )
+        .returning(TicketCounter.last_seq)
+    )
+    return uow.session.execute(statement).scalar_one()
+
+
+def call_next(core: Core, actor: Actor, desk_number: int) -> dict | None:
+    """Call the ticket the rules say is next for this desk; None when nobody waits for it."""
+    desk = _desk(core, desk_number)
+    with core.unit_of_work() as uow:
+        _claim_desk(uow, desk, actor)
+        ticket = _next_for(uow, desk)
+        if ticket is None:
+            uow.commit()
+            return None
+        view = _call(uow, actor, ticket, desk)
+        uow.commit()
+    return view
+
+
+def call_ticket(core: Core, actor: Actor, ticket_id: str, desk_number: int, reason: str) -> dict:
+    """Call a specific ticket out of order: only with a configured reason, always audited."""
+    desk = _desk(core, desk_number)
+    if reason not in {r.id for r in core.settings.out_of_order_reasons}:
+        raise errors.UnknownReason(reason=reason)
+    with core.unit_of_work() as uow:
+        _claim_desk(uow, desk, actor)
+        ticket = _ticket(uow, ticket_id)
+        rules.check_transition(ticket.status, S.CALLED)
+        due = _next_for(uow, desk)
+        view = _call(uow, actor, ticket, desk, reason=reason, due=due)
+        uow.commit()
+    return view
+
+
+def recall(core: Core, actor: Actor, ticket_id: str) -> dict:
+    """Announce a called number again, up to the office's recall limit."""
+    with core.unit_of_work() as uow:
+        ticket = _ticket(uow, ticket_id)
+        if ticket.status is not S.CALLED:
+            raise errors.InvalidTransition(status=ticket.status.value, target="recall")
+        if ticket.recalls >= core.settings.recall_limit:
+            raise errors.RecallLimitReached(limit=core.settings.recall_limit)
+        ticket.recalls += 1
+        uow.log(
+            "ticket.recalled",
+            actor,
+            desk=ticket.desk,
+            ticket_id=ticket.id,
+            service=ticket.service,
+            recalls=ticket.recalls,
+        )
+        uow.emit(ev.Event(ev.TICKET_CALLED, call_payload(ticket), (ev.DISPLAYS, ev.STAFF)))
+        return _finish_change(uow, core, ticket)
+
+
+def start(core: Core, actor: Actor, ticket_id: str) -> dict:
+    return _move(core, actor, ticket_id, S.SERVING, "ticket.started")
+
+
+def finish(core: Core, actor: Actor, ticket_id: str) -> dict:
+    return _move(core, actor, ticket_id, S.DONE, "ticket.finished")
+
+
+def no_show(core: Core, actor: Actor, ticket_id: str) -> dict:
+    return _move(core, actor, ticket_id, S.NO_SHOW, "ticket.no_show")
+
+
+def cancel(core: Core, actor: Actor, ticket_id: str) -> dict:
+    """The visitor gives up their place (from the phone page, or at reception)."""
+    return _move(core, actor, ticket_id, S.CANCELLED, "ticket.cancelled")
+
+
+def reinstate(core: Core, actor: Actor, ticket_id: str) -> dict:
+    """Put a no-show back in the queue at its original place, within the office's window."""
+    with core.unit_of_work() as uow:
+        ticket = _ticket(uow, ticket_id)
+        rules.check_transition(ticket.status, S.WAITING)
+        window = core.settings.reinstate_minutes
+        if (uow.now - ticket.no_show_at).total_seconds() > window * 60:
+            raise errors.ReinstateWindowPassed(minutes=window)
+        uow.log(
+            "ticket.reinstated",
+            actor,
+            desk=ticket.desk,
+            ticket_id=ticket.id,
+            service=ticket.service,
+        )
+        _release(ticket)
+        ticket.recalls = 0
+        return _finish_change(uow, core, ticket)
+
+
+def transfer(
+    core: Core,
+    actor: Actor,
+    ticket_id: str,
+    *,
+    service: str | None = None,
+    desk: int | None = None,
+) -> dict:
+    """Send a visitor to another service or desk. They keep their place: the original issue
+    time (and any priority) still decides their order, so nobody goes back to the end."""
+    if (service is None) == (desk is None):
+        raise errors.InvalidInput(field="service|desk")
+    if service is not None and core.settings.service(service) is None:
+        raise errors.UnknownService(service=service)
+    if desk is not None:
+        _desk(core, desk)
+    with core.unit_of_work() as uow:
+        ticket = _ticket(uow, ticket_id)
+        if ticket.status is not S.WAITING:
+            rules.check_transition(ticket.status, S.WAITING)
+        uow.log(
+            "ticket.transferred",
+            actor,
+            desk=ticket.desk,
+            ticket_id=ticket.id,
+            service=ticket.service,
+            to_service=service,
+            to_desk=desk,
+        )
+        _release(ticket)
+        if service is not None:
+            ticket.service = service
+            ticket.target_desk = None
+        else:
+            ticket.target_desk = desk
+        return _finish_change(uow, core, ticket)
+
+
+def verify_priority(core: Core, actor: Actor, ticket_id: str, accepted: bool) -> dict:
+    """The clerk checks a declared priority. Rejected: the ticket keeps the place it would have
+    had without it, as a normal ticket, and goes back to wait there if it was already called."""
+    with core.unit_of_work() as uow:
+        ticket = _ticket(uow, ticket_id)
+        if ticket.priority is None or ticket.status not in (S.WAITING, S.CALLED, S.SERVING):
+            raise errors.NoPriorityToVerify()
+        uow.log(
+            "priority.verified" if accepted else "priority.rejected",
+            actor,
+            desk=ticket.desk,
+            ticket_id=ticket.id,
+            service=ticket.service,
+            priority=ticket.priority,
+        )
+        if accepted:
+            ticket.priority_status = PriorityStatus.VERIFIED
+        else:
+            ticket.priority_status = PriorityStatus.REJECTED
+            ticket.effective_at = ticket.issued_at
+            if ticket.status is not S.WAITING:
+                _release(ticket)
+        return _finish_change(uow, core, ticket)
+
+
+# Helpers. Each runs inside the caller's unit of work.
+
+
+def _desk(core: Core, number: int) -> Desk:
+    desk = core.settings.desk(number)
+    if desk is None:
+        raise errors.UnknownDesk(desk=number)
+    return desk
+
+
+def _postgres(uow: UnitOfWork) -> bool:
+    return uow.session.get_bind().dialect.name == "postgresql"
+
+
+def _ticket(uow: UnitOfWork, ticket_id: str) -> Ticket:
+    statement = select(Ticket).where(Ticket.id == ticket_id)
+    if _postgres(uow):
+        statement = statement.with_for_update()
+    ticket = uow.session.exec(statement).first()
+    if ticket is None:
+        raise errors.UnknownTicket(ticket=ticket_id)
+    return ticket
+
+
+def _claim_desk(uow: UnitOfWork, desk: Desk, actor: Actor) -> DeskState:
+    """Lock the desk (so one desk never calls twice at once), open it, and check it is free."""
+    insert = postgresql.insert if _postgres(uow) else sqlite.insert
+    uow.session.execute(
+        insert(DeskState).values(number=desk.number, open=False).on_conflict_do_nothing()
+    )
+    statement = select(DeskState).where(DeskState.number == desk.number)
+    if _postgres(uow):
+        statement = statement.with_for_update()
+    state = uow.session.exec(statement).one()
+    if not state.open or state.clerk != actor.name:
+        state.open, state.clerk, state.opened_at = True, actor.name, uow.now
+        uow.log("desk.opened", actor, desk=desk.number)
+        uow.emit(
+            ev.Event(
+                ev.DESK_CHANGED,
+                {"number": desk.number, "open": True, "clerk": actor.name},
+                (ev.STAFF,),
+            )
+        )
+    held = uow.session.exec(
+        select(Ticket.number).where(
+            Ticket.desk == desk.number, col(Ticket.status).in_((S.CALLED, S.SERVING))
+        )
+    ).first()
+    if held is not None:
+        raise errors.DeskBusy(desk=desk.number, ticket=held)
+    return state
+
+
+def _next_for(uow: UnitOfWork, desk: Desk) -> Ticket | None:
+    """The same choice as rules.pick_next, made by the database so that, on PostgreSQL, a row
+    another desk is taking right now is skipped rather than waited for or taken twice."""
+    waiting = select(Ticket).where(Ticket.office_day == uow.today, Ticket.status == S.WAITING)
+    mine = Ticket.target_desk == desk.number
+    unassigned = col(Ticket.target_desk).is_(None)
+    if desk.order == "listed":
+        lanes = [
+            waiting.where(Ticket.service == service, unassigned | mine) for service in desk.services
+        ] + [waiting.where(mine)]
+    else:
+        lanes = [waiting.where((col(Ticket.service).in_(desk.services) & unassigned) | mine)]
+    for lane in lanes:
+        statement = lane.order_by(Ticket.effective_at, Ticket.seq, Ticket.number).limit(1)
+        if _postgres(uow):
+            statement = statement.with_for_update(skip_locked=True)
+        ticket = uow.session.exec(statement).first()
+        if ticket is not None:
+            return ticket
+    return None
+
+
+def _call(
+    uow: UnitOfWork,
+    actor: Actor,
+    ticket: Ticket,
+    desk: Desk,
+    *,
+    reason: str | None = None,
+    due: Ticket | None = None,
+) -> dict:
+    ticket.status = S.CALLED
+    ticket.desk = desk.number
+    ticket.target_desk = None
+    ticket.called_at = uow.now
+    ticket.recalls = 0
+    if reason is None:
+        uow.log(
+            "ticket.called",
+            actor,
+            desk=desk.number,
+            ticket_id=ticket.id,
+            service=ticket.service,
+            number=ticket.number,
+        )
+    else:
+        uow.log(
+            "ticket.called_out_of_order",
+            actor,
+            desk=desk.number,
+            ticket_id=ticket.id,
+            service=ticket.service,
+            reason=reason,
+            number=ticket.number,
+            due=due.number if due else None,
+        )
+    uow.emit(ev.Event(ev.TICKET_CALLED, call_payload(ticket), (ev.DISPLAYS, ev.STAFF)))
+    return _finish_change(uow, uow.core, ticket)
+
+
+def _release(ticket: Ticket) -> None:
+    """Back to waiting, at the place its effective time gives it."""
+    ticket.status = S.WAITING
+    ticket.desk = None
+    ticket.called_at = ticket.started_at = ticket.no_show_at = None
+
+
+def _move(core: Core, actor: Actor, ticket_id: str, target: TicketStatus, kind: str) -> dict:
+    with core.unit_of_work() as uow:
+        ticket = _ticket(uow, ticket_id)
+        rules.check_transition(ticket.status, target)
+        ticket.status = target
+        if target is S.SERVING:
+            ticket.started_at = uow.now
+        elif target is S.DONE:
+            ticket.finished_at = uow.now
+        elif target is S.NO_SHOW:
+            ticket.no_show_at = uow.now
+        uow.log(kind, actor, desk=ticket.desk, ticket_id=ticket.id, service=ticket.service)
+        return _finish_change(uow, core, ticket)
+
+
+def _finish_change(uow: UnitOfWork, core: Core, ticket: Ticket) -> dict:
+    """Flush, describe the ticket as it now stands, queue the events, commit."""
+    uow.session.flush()
+    view = ticket_view(core, uow.session, ticket)
+    uow.emit(ev.Event(ev.TICKET_UPDATED, view, (ev.STAFF, ev.ticket_room(ticket.id))))
+    uow.queue_changed = True
+    uow.commit()
+    return view

@@ -1,0 +1,280 @@
+"""Read models for screens and the API: tickets with their place, queues, desks, the snapshot.
+
+Reads skip the unit of work: they change nothing and need no lock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from frontdesk import events as ev
+from frontdesk.queue import rules
+from frontdesk.queue.model import Alert, AlertStatus, DeskState, Ticket, TicketCounter, TicketStatus
+from frontdesk.services.core import Core
+from frontdesk.settings import Service, Settings
+
+RECENT_VISITS = 10
+HELD = (TicketStatus.CALLED, TicketStatus.SERVING)
+
+
+def iso(at: datetime | None) -> str | None:
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z") if at else None
+
+
+@dataclass(frozen=True)
+class ServiceLoad:
+    waiting: int
+    desks_open: int
+    minutes_per_visitor: float
+
+    def eta(self, people_ahead: int) -> int:
+        return rules.estimate_minutes(people_ahead, self.desks_open, self.minutes_per_visitor)
+
+
+def open_desks(session: Session) -> set[int]:
+    return set(session.exec(select(DeskState.number).where(DeskState.open)).all())
+
+
+def service_load(
+    settings: Settings, session: Session, service: Service, today: date, desks: set[int]
+) -> ServiceLoad:
+    waiting = session.exec(
+        select(func.count())
+        .select_from(Ticket)
+        .where(
+            Ticket.office_day == today,
+            Ticket.status == TicketStatus.WAITING,
+            Ticket.service == service.code,
+            col(Ticket.target_desk).is_(None),
+        )
+    ).one()
+    serving = [d.number for d in settings.desks if service.code in d.services]
+    # Before the first clerk signs in, count the desks that will serve: an estimate of "no
+    # desk open" would be either infinite or a guess.
+    desks_open = len([d for d in serving if d in desks]) or len(serving)
+    recent = session.exec(
+        select(Ticket.called_at, Ticket.finished_at)
+        .where(
+            Ticket.office_day == today,
+            Ticket.service == service.code,
+            Ticket.status == TicketStatus.DONE,
+            col(Ticket.called_at).is_not(None),
+        )
+        .order_by(col(Ticket.finished_at).desc())
+        .limit(RECENT_VISITS)
+    ).all()
+    minutes = [(done - called).total_seconds() / 60 for called, done in recent if done]
+    return ServiceLoad(
+        waiting=waiting,
+        desks_open=desks_open,
+        minutes_per_visitor=rules.minutes_per_visitor(minutes, service.expected_minutes),
+    )
+
+
+def people_ahead(session: Session, ticket: Ticket) -> int:
+    lane = (
+        Ticket.target_desk == ticket.target_desk
+        if ticket.target_desk is not None
+        else (Ticket.service == ticket.service) & col(Ticket.target_desk).is_(None)
+    )
+    earlier = (Ticket.effective_at < ticket.effective_at) | (
+        (Ticket.effective_at == ticket.effective_at) & (Ticket.seq < ticket.seq)
+    )
+    return session.exec(
+        select(func.count())
+        .select_from(Ticket)
+        .where(
+            Ticket.office_day == ticket.office_day,
+            Ticket.status == TicketStatus.WAITING,
+            lane,
+            earlier,
+        )
+    ).one()
+
+
+def status_url(settings: Settings, ticket_id: str) -> str:
+    return f"{settings.office.public_url.rstrip('/')}/t/{ticket_id}"
+
+
+def ticket_view(core: Core, session: Session, ticket: Ticket) -> dict:
+    settings = core.settings
+    position = ahead = eta = None
+    if ticket.status is TicketStatus.WAITING:
+        ahead = people_ahead(session, ticket)
+        position = ahead + 1
+        service = settings.service(ticket.service)
+        load = service_load(settings, session, service, ticket.office_day, open_desks(session))
+        eta = (
+            load.eta(ahead)
+            if ticket.target_desk is None
+            else rules.estimate_minutes(ahead, 1, load.minutes_per_visitor)
+        )
+    return {
+        "id": ticket.id,
+        "number": ticket.number,
+        "service": ticket.service,
+        "status": ticket.status.value,
+        "position": position,
+        "people_ahead": ahead,
+        "eta_minutes": eta,
+        "desk": ticket.desk,
+        "target_desk": ticket.target_desk,
+        "language": ticket.language,
+        "needs": list(ticket.needs),
+        "priority": ticket.priority,
+        "priority_status": ticket.priority_status.value if ticket.priority_status else None,
+        "recalls": ticket.recalls,
+        "issued_at": iso(ticket.issued_at),
+        "called_at": iso(ticket.called_at),
+        "started_at": iso(ticket.started_at),
+        "finished_at": iso(ticket.finished_at),
+        "status_url": status_url(settings, ticket.id),
+    }
+
+
+def accepting_tickets(settings: Settings, service: Service, now: datetime, issued: int) -> bool:
+    """Whether the kiosk can issue a ticket for this service right now."""
+    if issued >= service.daily_cap:
+        return False
+    if not settings.office.enforce_hours:
+        return True
+    local = rules.local_time(now, settings.office.zone)
+    hours = settings.office.hours.get(local.strftime("%a").lower())
+    if hours is None or not hours.opens <= local.time() < hours.closes:
+        return False
+    last: time | None = service.last_ticket
+    return last is None or local.time() <= last
+
+
+def services_overview(core: Core, session: Session) -> list[dict]:
+    settings = core.settings
+    now = core.clock()
+    today = rules.office_day(now, settings.office.zone)
+    desks = open_desks(session)
+    issued = dict(
+        session.exec(
+            select(TicketCounter.letter, TicketCounter.last_seq).where(
+                TicketCounter.office_day == today
+            )
+        ).all()
+    )
+    overview = []
+    for service in settings.services:
+        load = service_load(settings, session, service, today, desks)
+        overview.append(
+            {
+                "code": service.code,
+                "letter": service.letter,
+                "names": service.names.model_dump(),
+                "open": accepting_tickets(settings, service, now, issued.get(service.letter, 0)),
+                "waiting": load.waiting,
+                "desks_open": load.desks_open,
+                "eta_minutes": load.eta(load.waiting),
+            }
+        )
+    return overview
+
+
+def current_calls(core: Core, session: Session, limit: int = 12) -> list[dict]:
+    """Numbers now called or being served, newest first: what the hall display shows."""
+    today = rules.office_day(core.clock(), core.settings.office.zone)
+    tickets = session.exec(
+        select(Ticket)
+        .where(Ticket.office_day == today, col(Ticket.status).in_(HELD))
+        .order_by(col(Ticket.called_at).desc())
+        .limit(limit)
+    ).all()
+    return [call_payload(t) for t in tickets]
+
+
+def call_payload(ticket: Ticket) -> dict:
+    """What a hall display may know of a call: the number, never a name."""
+    return {
+        "number": ticket.number,
+        "desk": ticket.desk,
+        "service": ticket.service,
+        "language": ticket.language,
+        "status": ticket.status.value,
+        "called_at": iso(ticket.called_at),
+        "recalls": ticket.recalls,
+    }
+
+
+def desks_overview(core: Core, session: Session) -> list[dict]:
+    states = {d.number: d for d in session.exec(select(DeskState)).all()}
+    held = {
+        t.desk: t for t in session.exec(select(Ticket).where(col(Ticket.status).in_(HELD))).all()
+    }
+    desks = []
+    for desk in core.settings.desks:
+        state = states.get(desk.number)
+        ticket = held.get(desk.number)
+        desks.append(
+            {
+                "number": desk.number,
+                "name": desk.name,
+                "services": list(desk.services),
+                "order": desk.order,
+                "features": list(desk.features),
+                "open": bool(state and state.open),
+                "clerk": state.clerk if state else None,
+                "ticket": ticket.number if ticket else None,
+                "ticket_id": ticket.id if ticket else None,
+                "ticket_status": ticket.status.value if ticket else None,
+            }
+        )
+    return desks
+
+
+def alert_view(alert: Alert) -> dict:
+    return {
+        "id": alert.id,
+        "desk": alert.desk,
+        "kind": alert.kind,
+        "silent": alert.silent,
+        "status": alert.status.value,
+        "raised_by": alert.raised_by,
+        "raised_at": iso(alert.raised_at),
+        "acknowledged_by": alert.acknowledged_by,
+        "acknowledged_at": iso(alert.acknowledged_at),
+        "escalated_at": iso(alert.escalated_at),
+        "resolved_by": alert.resolved_by,
+        "resolved_at": iso(alert.resolved_at),
+        "ticket_id": alert.ticket_id,
+        "note": alert.note,
+    }
+
+
+def open_alerts(session: Session) -> list[dict]:
+    alerts = session.exec(
+        select(Alert)
+        .where(Alert.status != AlertStatus.RESOLVED)
+        .order_by(col(Alert.raised_at).desc())
+    ).all()
+    return [alert_view(a) for a in alerts]
+
+
+def snapshot(core: Core, session: Session, role: str) -> dict:
+    """Everything a screen of this role needs to be whole, sent on every (re)connect."""
+    state: dict = {
+        "office": core.settings.office.name,
+        "calls": current_calls(core, session),
+        "services": services_overview(core, session),
+        "at": iso(core.clock()),
+    }
+    if role in ("clerk", "supervisor", "admin"):
+        state["desks"] = desks_overview(core, session)
+        state["alerts"] = open_alerts(session)
+    return state
+
+
+def queue_changed_event(core: Core, session: Session) -> ev.Event:
+    return ev.Event(
+        ev.QUEUE_CHANGED,
+        {"services": services_overview(core, session)},
+        (ev.PUBLIC,),
+    )

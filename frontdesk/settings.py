@@ -1,0 +1,252 @@
+"""config.toml, parsed once into typed, frozen objects and checked as a whole.
+
+Every problem is reported with the key it belongs to, so an IT admin can fix the file in one go
+(`frontdesk config check`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+LANGUAGES = ("pl", "uk", "en")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEFAULT_CONFIG_PATH = "config.toml"
+
+Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+
+
+class ConfigError(Exception):
+    """The config file cannot be used; `problems` lists each one as 'key: what is wrong'."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Names(_Frozen):
+    """A text in every language the office serves."""
+
+    pl: str = Field(min_length=1)
+    uk: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, language: str) -> str:
+        return getattr(self, language, self.en)
+
+
+class OpeningHours(_Frozen):
+    opens: time
+    closes: time
+
+    @model_validator(mode="after")
+    def _opens_before_closing(self) -> OpeningHours:
+        if self.opens >= self.closes:
+            raise ValueError("the office must open before it closes")
+        return self
+
+
+class Office(_Frozen):
+    name: str = Field(min_length=1)
+    timezone: str = "Europe/Warsaw"
+    languages: tuple[Literal["pl", "uk", "en"], ...] = LANGUAGES
+    default_language: Literal["pl", "uk", "en"] = "pl"
+    public_url: str = "http://127.0.0.1:8000"
+    # Off in the demo so it can be tried at any hour; on in a real office.
+    enforce_hours: bool = True
+    hours: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], OpeningHours] = {}
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r} (use a name like Europe/Warsaw)"
+            ) from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Service(_Frozen):
+    code: Identifier
+    letter: Annotated[str, StringConstraints(pattern=r"^[A-Z]$")]
+    names: Names
+    expected_minutes: float = Field(gt=0, le=480)
+    daily_cap: int = Field(default=999, ge=1, le=999)
+    last_ticket: time | None = None
+
+
+class Desk(_Frozen):
+    number: int = Field(ge=1, le=999)
+    name: str = Field(min_length=1)
+    features: tuple[
+        Literal["step_free", "induction_loop", "low_counter", "sign_language"], ...
+    ] = ()
+    services: tuple[Identifier, ...] = Field(min_length=1)
+    order: Literal["longest_waiting", "listed"] = "longest_waiting"
+
+
+class Priority(_Frozen):
+    id: Identifier
+    names: Names
+    explanation: Names
+    boost_minutes: int = Field(ge=1, le=240)
+    verify: bool = True
+
+
+class Choice(_Frozen):
+    """A named option: a need, an out-of-order reason, an alert kind."""
+
+    id: Identifier
+    names: Names
+
+
+class Printer(_Frozen):
+    backend: Literal["file", "network", "none"] = "file"
+    path: str = "var/printer.bin"
+    host: str = "127.0.0.1"
+    port: int = Field(default=9100, ge=1, le=65535)
+    timeout_seconds: float = Field(default=5, gt=0, le=60)
+
+
+class Settings(_Frozen):
+    office: Office
+    services: tuple[Service, ...] = Field(min_length=1)
+    desks: tuple[Desk, ...] = Field(min_length=1)
+    priorities: tuple[Priority, ...] = ()
+    needs: tuple[Choice, ...] = ()
+    out_of_order_reasons: tuple[Choice, ...] = Field(min_length=1)
+    alert_kinds: tuple[Choice, ...] = Field(min_length=1)
+    escalation_seconds: int = Field(default=60, ge=5, le=3600)
+    long_wait_minutes: int = Field(default=45, ge=1, le=600)
+    recall_limit: int = Field(default=2, ge=0, le=10)
+    reinstate_minutes: int = Field(default=30, ge=0, le=480)
+    retention_days: int = Field(default=30, ge=1, le=3650)
+    database_url: str = "sqlite:///var/frontdesk.db"
+    message_queue_url: str | None = None
+    printer: Printer = Printer()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        problems: list[str] = []
+        _unique(problems, "services", "code", [s.code for s in self.services])
+        _unique(problems, "services", "letter", [s.letter for s in self.services])
+        _unique(problems, "desks", "number", [d.number for d in self.desks])
+        _unique(problems, "priorities", "id", [p.id for p in self.priorities])
+        _unique(problems, "needs", "id", [n.id for n in self.needs])
+        _unique(problems, "out_of_order_reasons", "id", [r.id for r in self.out_of_order_reasons])
+        _unique(problems, "alert_kinds", "id", [k.id for k in self.alert_kinds])
+        codes = {s.code for s in self.services}
+        for i, desk in enumerate(self.desks):
+            for service in desk.services:
+                if service not in codes:
+                    problems.append(f"desks[{i}].services: no service has the code {service!r}")
+            if len(set(desk.services)) != len(desk.services):
+                problems.append(f"desks[{i}].services: a service is listed twice")
+        if self.office.default_language not in self.office.languages:
+            problems.append("office.default_language: must be one of office.languages")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    # Look-ups used everywhere; the tuples are small, so a scan is clearer than extra state.
+    def service(self, code: str) -> Service | None:
+        return next((s for s in self.services if s.code == code), None)
+
+    def desk(self, number: int) -> Desk | None:
+        return next((d for d in self.desks if d.number == number), None)
+
+    def priority(self, priority_id: str) -> Priority | None:
+        return next((p for p in self.priorities if p.id == priority_id), None)
+
+    def warnings(self) -> list[str]:
+        """Set-ups that work but leave some visitors unserved or waiting without end."""
+        found = []
+        for service in self.services:
+            desks = [d for d in self.desks if service.code in d.services]
+            if not desks:
+                found.append(f"services.{service.code}: no desk serves this service")
+            elif all(d.order == "listed" and d.services[0] != service.code for d in desks):
+                found.append(
+                    f"services.{service.code}: served only behind other services in a listed "
+                    "order, so its visitors may wait as long as others keep arriving"
+                )
+        return found
+
+
+def _unique(problems: list[str], section: str, key: str, values: list) -> None:
+    seen = set()
+    for i, value in enumerate(values):
+        if value in seen:
+            problems.append(f"{section}[{i}].{key}: {value!r} is used twice")
+        seen.add(value)
+
+
+def _key(location: tuple) -> str:
+    key = ""
+    for part in location:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    return key
+
+
+def _plain(error: dict) -> str:
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key (check its spelling)"
+    elif error["type"] == "missing":
+        message = "this key is required"
+    elif error["type"] == "string_pattern_mismatch":
+        message = f"{error['input']!r} has the wrong form (expected {error['ctx']['pattern']})"
+    return message
+
+
+def parse(data: dict) -> Settings:
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            key = _key(error["loc"]) or "(top level)"
+            for part in _plain(error).split("; "):
+                if re.match(r"^[a-z_]+(\[\d+\])?[.:]", part):
+                    problems.append(part)  # cross-field problems already name their key
+                else:
+                    problems.append(f"{key}: {part}")
+        raise ConfigError(problems) from None
+
+
+def load(path: str | os.PathLike | None = None) -> Settings:
+    path = Path(path or os.environ.get("FRONTDESK_CONFIG") or DEFAULT_CONFIG_PATH)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot be read ({exc.strerror})"]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path}: not valid TOML ({exc})"]) from None
+    return parse(data)

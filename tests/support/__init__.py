@@ -1,0 +1,1 @@
+"""Pytest plugins that start throwaway servers the tests need (PostgreSQL, Redis)."""
