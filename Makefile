@@ -4,20 +4,20 @@
 .PHONY: run test lint bench clean
 
 run:
-	scripts/run-demo.sh $(ARGS)
+	@scripts/run-demo.sh $(ARGS)
 
 test:
-	scripts/test.sh $(ARGS)
+	@scripts/test.sh $(ARGS)
 
 # Rewrites files: format, then apply ruff's safe fixes.
 lint:
-	scripts/bootstrap.sh
-	.venv/bin/ruff format .
-	.venv/bin/ruff check --fix .
+	@scripts/bootstrap.sh
+	@.venv/bin/ruff format .
+	@.venv/bin/ruff check --fix .
 
 bench:
-	scripts/bootstrap.sh
-	.venv/bin/python bench/run_all.py $(ARGS)
+	@scripts/bootstrap.sh
+	@.venv/bin/python bench/run_all.py $(ARGS)
 
 clean:
-	scripts/clean.sh
+	@scripts/clean.sh

@@ -115,9 +115,7 @@ class NullPrinter:
         return "NullPrinter()"
 
 
-def make_printer(
-    backend: str, *, path: str, host: str, port: int, timeout: float
-) -> TicketPrinter:
+def make_printer(backend: str, *, path: str, host: str, port: int, timeout: float) -> TicketPrinter:
     """Build the backend named in the settings ("file", "network", or "none"/"null")."""
     match backend.strip().lower():
         case "file":

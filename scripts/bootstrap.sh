@@ -2,6 +2,7 @@
 # Make the checkout runnable: venv, editable install, compiled translations, var/.
 # Idempotent and quick when nothing changed (no pip run at all in that case).
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PYTHON="${PYTHON:-python3}"

@@ -4,6 +4,7 @@
 # browser tests, a font so pages render, and axe-core for accessibility checks.
 # Installs only what is missing, so a second run takes well under a second.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 apt_ensure postgresql redis-server chromium fonts-dejavu-core

@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"  # config.toml's relative paths (var/...) are relative to the repo top
+cd "$ROOT" || exit 1  # config.toml's relative paths (var/...) are relative to the repo top
 
 # Run a command with its output hidden; show the output only if it fails, so
 # success stays quiet but a failure is still explained.

@@ -2,6 +2,7 @@
 # `make test` / CI: install what is needed, lint, then run pytest.
 # Arguments go to pytest, e.g. scripts/test.sh tests/unit -x
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 "$ROOT/scripts/bootstrap.sh"

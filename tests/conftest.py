@@ -1,4 +1,8 @@
-# Shared test configuration. The plugins start throwaway PostgreSQL and Redis
-# servers for tests that ask for them (fixtures postgres_url,
-# fresh_postgres_database, redis_url); see tests/support/.
-pytest_plugins = ["tests.support.postgres", "tests.support.redis"]
+# Fixtures live in tests/support, one module per kind of resource; they are shared by the
+# unit, integration and browser tests.
+pytest_plugins = [
+    "tests.support.core",
+    "tests.support.web",
+    "tests.support.postgres",
+    "tests.support.redis",
+]

@@ -114,9 +114,9 @@ def _next_seq(uow: UnitOfWork, letter: str) -> int:
 
 def call_next(core: Core, actor: Actor, desk_number: int) -> dict | None:
     """Call the ticket the rules say is next for this desk; None when nobody waits for it."""
-    desk = _desk(core, desk_number)
+    desk = desk_config(core, desk_number)
     with core.unit_of_work() as uow:
-        _claim_desk(uow, desk, actor)
+        claim_desk(uow, desk, actor)
         ticket = _next_for(uow, desk)
         if ticket is None:
             uow.commit()
@@ -128,11 +128,11 @@ def call_next(core: Core, actor: Actor, desk_number: int) -> dict | None:
 
 def call_ticket(core: Core, actor: Actor, ticket_id: str, desk_number: int, reason: str) -> dict:
     """Call a specific ticket out of order: only with a configured reason, always audited."""
-    desk = _desk(core, desk_number)
+    desk = desk_config(core, desk_number)
     if reason not in {r.id for r in core.settings.out_of_order_reasons}:
         raise errors.UnknownReason(reason=reason)
     with core.unit_of_work() as uow:
-        _claim_desk(uow, desk, actor)
+        claim_desk(uow, desk, actor)
         ticket = _ticket(uow, ticket_id)
         rules.check_transition(ticket.status, S.CALLED)
         due = _next_for(uow, desk)
@@ -214,7 +214,7 @@ def transfer(
     if service is not None and core.settings.service(service) is None:
         raise errors.UnknownService(service=service)
     if desk is not None:
-        _desk(core, desk)
+        desk_config(core, desk)
     with core.unit_of_work() as uow:
         ticket = _ticket(uow, ticket_id)
         if ticket.status is not S.WAITING:
@@ -265,7 +265,7 @@ def verify_priority(core: Core, actor: Actor, ticket_id: str, accepted: bool) ->
 # Helpers. Each runs inside the caller's unit of work.
 
 
-def _desk(core: Core, number: int) -> Desk:
+def desk_config(core: Core, number: int) -> Desk:
     desk = core.settings.desk(number)
     if desk is None:
         raise errors.UnknownDesk(desk=number)
@@ -286,7 +286,9 @@ def _ticket(uow: UnitOfWork, ticket_id: str) -> Ticket:
     return ticket
 
 
-def _claim_desk(uow: UnitOfWork, desk: Desk, actor: Actor) -> DeskState:
+def claim_desk(
+    uow: UnitOfWork, desk: Desk, actor: Actor, *, require_free: bool = True
+) -> DeskState:
     """Lock the desk (so one desk never calls twice at once), open it, and check it is free."""
     insert = postgresql.insert if _postgres(uow) else sqlite.insert
     uow.session.execute(
@@ -306,6 +308,8 @@ def _claim_desk(uow: UnitOfWork, desk: Desk, actor: Actor) -> DeskState:
                 (ev.STAFF,),
             )
         )
+    if not require_free:
+        return state
     held = uow.session.exec(
         select(Ticket.number).where(
             Ticket.desk == desk.number, col(Ticket.status).in_((S.CALLED, S.SERVING))

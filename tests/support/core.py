@@ -24,8 +24,13 @@ SMALL_OFFICE: dict = {
     "services": [
         {"code": "ids", "letter": "A", "names": names("IDs"), "expected_minutes": 6},
         {"code": "cars", "letter": "B", "names": names("Cars"), "expected_minutes": 10},
-        {"code": "cash", "letter": "K", "names": names("Cash"), "expected_minutes": 2,
-         "daily_cap": 3},
+        {
+            "code": "cash",
+            "letter": "K",
+            "names": names("Cash"),
+            "expected_minutes": 2,
+            "daily_cap": 3,
+        },
     ],
     "desks": [
         {"number": 1, "name": "Desk 1", "services": ["ids", "cars"]},
@@ -34,16 +39,30 @@ SMALL_OFFICE: dict = {
         {"number": 4, "name": "Cashier", "services": ["cash"]},
     ],
     "priorities": [
-        {"id": "pregnant", "names": names("Pregnant"), "explanation": names("Up to 30 min"),
-         "boost_minutes": 30, "verify": True},
-        {"id": "card", "names": names("Card"), "explanation": names("Up to 10 min"),
-         "boost_minutes": 10, "verify": False},
+        {
+            "id": "pregnant",
+            "names": names("Pregnant"),
+            "explanation": names("Up to 30 min"),
+            "boost_minutes": 30,
+            "verify": True,
+        },
+        {
+            "id": "card",
+            "names": names("Card"),
+            "explanation": names("Up to 10 min"),
+            "boost_minutes": 10,
+            "verify": False,
+        },
     ],
-    "needs": [{"id": "email_only", "names": names("E-mail only")},
-              {"id": "hearing", "names": names("Hearing")}],
+    "needs": [
+        {"id": "email_only", "names": names("E-mail only")},
+        {"id": "hearing", "names": names("Hearing")},
+    ],
     "out_of_order_reasons": [{"id": "appointment", "names": names("Appointment")}],
-    "alert_kinds": [{"id": "aggression", "names": names("Aggression")},
-                    {"id": "long_wait", "names": names("Long wait")}],
+    "alert_kinds": [
+        {"id": "aggression", "names": names("Aggression")},
+        {"id": "long_wait", "names": names("Long wait")},
+    ],
 }
 
 

@@ -1,0 +1,56 @@
+"""What each error code says to a person, in their language."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+
+def N_(text: str) -> str:
+    """Marks a message for the catalogue; it is translated when used (pybabel -k N_)."""
+    return text
+
+
+MESSAGES = {
+    "not_found": N_("Not found."),
+    "invalid_input": N_("The request is not valid: %(field)s."),
+    "unknown_service": N_("There is no service called “%(service)s”."),
+    "unknown_desk": N_("There is no desk number %(desk)s."),
+    "unknown_ticket": N_("There is no such ticket."),
+    "unknown_alert": N_("There is no such alert."),
+    "unknown_reason": N_(
+        "“%(reason)s” is not one of the office's reasons for calling out of turn."
+    ),
+    "unknown_priority": N_("“%(priority)s” is not a priority this office recognises."),
+    "unknown_need": N_("“%(need)s” is not a need this office lists."),
+    "unknown_language": N_("Language “%(language)s” is not served here."),
+    "unknown_alert_kind": N_("“%(kind)s” is not a kind of alert."),
+    "office_closed": N_("The office is closed now."),
+    "service_closed": N_("No more tickets are issued for this service today."),
+    "service_full": N_("All of today's tickets for this service have been issued."),
+    "invalid_transition": N_("A ticket that is %(status)s cannot be moved to %(target)s."),
+    "desk_busy": N_("Desk %(desk)s is still serving %(ticket)s: finish it first."),
+    "not_this_desk": N_("This ticket is held by another desk."),
+    "recall_limit_reached": N_(
+        "This number has been called %(limit)s times already; mark it as absent."
+    ),
+    "reinstate_window_passed": N_(
+        "More than %(minutes)s minutes have passed; the ticket cannot be restored."
+    ),
+    "no_priority_to_verify": N_("This ticket has no priority to check."),
+    "alert_closed": N_("This alert is already closed."),
+    "unauthorized": N_("Please sign in."),
+    "forbidden": N_("Your role does not allow this."),
+    "bad_credentials": N_("Wrong user name or password."),
+    "bad_json": N_("The request body must be a JSON object."),
+    "method_not_allowed": N_("This method is not allowed here."),
+    "server_error": N_("Something went wrong on our side. Please try again."),
+}
+
+
+def message(code: str, params: dict | None = None) -> str:
+    template = MESSAGES.get(code, MESSAGES["invalid_input"])
+    try:
+        return _(template, **{k: v for k, v in (params or {}).items() if v is not None})
+    except (KeyError, ValueError):
+        # A message whose placeholders are not all known is still better than none.
+        return _(template.split("%(")[0].rstrip(" :“") + ".")

@@ -1,0 +1,170 @@
+"""The OpenAPI document, built from the request models so it cannot drift from them."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from frontdesk import __version__
+from frontdesk.api import schemas
+
+# path, method, summary, who may call, request body model, success status
+OPERATIONS = [
+    ("/session", "post", "Sign in (staff)", "anyone", schemas.Login, 200),
+    ("/session", "delete", "Sign out", "anyone", None, 204),
+    ("/services", "get", "Services with queue length and estimate", "anyone", None, 200),
+    ("/tickets", "post", "Issue a ticket", "kiosk, staff", schemas.NewTicket, 201),
+    ("/tickets/{id}", "get", "A ticket with its place and estimate", "holder of the id", None, 200),
+    (
+        "/tickets/{id}/cancel",
+        "post",
+        "The visitor gives up their place",
+        "holder of the id",
+        None,
+        200,
+    ),
+    (
+        "/desks/{desk}/call-next",
+        "post",
+        "Call the next ticket (204: nobody waits)",
+        "staff",
+        None,
+        200,
+    ),
+    ("/desks/{desk}/open", "post", "Open a desk", "staff", None, 200),
+    ("/desks/{desk}/close", "post", "Close a desk", "staff", None, 200),
+    (
+        "/desks/{desk}/queue-jump-demands",
+        "post",
+        "Log a demand to be served out of turn",
+        "staff",
+        schemas.QueueJumpDemand,
+        201,
+    ),
+    (
+        "/tickets/{id}/call",
+        "post",
+        "Call a ticket out of order, with a configured reason",
+        "staff",
+        schemas.OutOfOrderCall,
+        200,
+    ),
+    ("/tickets/{id}/recall", "post", "Announce a called number again", "staff", None, 200),
+    ("/tickets/{id}/start", "post", "Start serving", "staff", None, 200),
+    ("/tickets/{id}/finish", "post", "Finish serving", "staff", None, 200),
+    ("/tickets/{id}/no-show", "post", "Mark as absent", "staff", None, 200),
+    (
+        "/tickets/{id}/reinstate",
+        "post",
+        "Put an absent ticket back in its place",
+        "staff",
+        None,
+        200,
+    ),
+    (
+        "/tickets/{id}/transfer",
+        "post",
+        "Transfer, keeping the place",
+        "staff",
+        schemas.Transfer,
+        200,
+    ),
+    (
+        "/tickets/{id}/verify-priority",
+        "post",
+        "Accept or reject a declared priority",
+        "staff",
+        schemas.PriorityCheck,
+        200,
+    ),
+    ("/alerts", "post", "Raise a supervisor alert", "staff", schemas.NewAlert, 201),
+    ("/alerts/{id}/ack", "post", "Acknowledge: on my way", "supervisor", None, 200),
+    ("/alerts/{id}/resolve", "post", "Close an alert", "supervisor", schemas.AlertNote, 200),
+    ("/state", "get", "Snapshot of calls, queues, desks, alerts", "staff, display", None, 200),
+    (
+        "/reports/daily",
+        "get",
+        "The day's figures (JSON, or CSV with Accept: text/csv)",
+        "supervisor",
+        None,
+        200,
+    ),
+]
+
+ERROR = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            "required": ["code", "message"],
+        }
+    },
+}
+
+
+@cache
+def document() -> dict:
+    paths: dict = {}
+    components: dict = {"Error": ERROR}
+    for path, method, summary, who, body, status in OPERATIONS:
+        operation: dict = {
+            "summary": summary,
+            "description": f"Who may call: {who}.",
+            "responses": {
+                str(status): {"description": "Success"},
+                "4XX": {
+                    "description": "Refused; the message is in the caller's language",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
+                },
+            },
+        }
+        if body is not None:
+            components[body.__name__] = body.model_json_schema()
+            operation["requestBody"] = {
+                "required": body is not schemas.AlertNote and body is not schemas.QueueJumpDemand,
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": f"#/components/schemas/{body.__name__}"}
+                    }
+                },
+            }
+        parameters = [
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": {
+                    "type": "integer" if name == "desk" or path.startswith("/alerts") else "string"
+                },
+            }
+            for name in ("id", "desk")
+            if "{" + name + "}" in path
+        ]
+        if path == "/reports/daily":
+            parameters.append(
+                {
+                    "name": "date",
+                    "in": "query",
+                    "required": True,
+                    "schema": {"type": "string", "format": "date"},
+                }
+            )
+        if parameters:
+            operation["parameters"] = parameters
+        paths.setdefault(path, {})[method] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "frontdesk API", "version": __version__},
+        "servers": [{"url": "/api/v1"}],
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+            },
+        },
+        "security": [{"bearer": []}, {"session": []}, {}],
+        "paths": paths,
+    }

@@ -1,0 +1,216 @@
+"""The JSON API (docs/api.md, /api/v1/openapi.json). Each route: check the caller, parse,
+call one service, shape the reply."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, current_app, jsonify, request
+from flask_login import login_user, logout_user
+
+from frontdesk.api import bp, schemas
+from frontdesk.api.errors import error_response
+from frontdesk.api.openapi import document
+from frontdesk.auth import ISSUERS, STAFF, SUPERVISORS, VIEWERS, StaffUser, requires
+from frontdesk.queue import errors
+from frontdesk.queue.model import Ticket
+from frontdesk.services import alerts, desks, reports, staff, tickets, views
+from frontdesk.services.core import Actor, Core
+
+
+def core() -> Core:
+    return current_app.extensions["frontdesk"]
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(document())
+
+
+@bp.post("/session")
+def login():
+    body = schemas.parse(schemas.Login)
+    actor = staff.authenticate(core(), body.username, body.password)
+    if actor is None:
+        return error_response(401, "bad_credentials")
+    login_user(StaffUser(actor))
+    return jsonify({"username": actor.name, "role": actor.role})
+
+
+@bp.delete("/session")
+def logout():
+    logout_user()
+    return "", 204
+
+
+@bp.get("/services")
+def services():
+    with core().reading() as session:
+        return jsonify({"services": views.services_overview(core(), session)})
+
+
+@bp.post("/tickets")
+@requires(*ISSUERS)
+def issue(actor: Actor):
+    body = schemas.parse(schemas.NewTicket)
+    view = tickets.issue_ticket(
+        core(),
+        actor,
+        service=body.service,
+        language=body.language,
+        needs=body.needs,
+        priority=body.priority,
+        print_ticket=body.print if body.print is not None else actor.role == "kiosk",
+    )
+    return jsonify(view), 201
+
+
+@bp.get("/tickets/<ticket_id>")
+def ticket(ticket_id: str):
+    # Holding the unguessable id is the permission: it is what the visitor's QR code carries.
+    with core().reading() as session:
+        found = session.get(Ticket, ticket_id)
+        if found is None:
+            raise errors.UnknownTicket(ticket=ticket_id)
+        return jsonify(views.ticket_view(core(), session, found))
+
+
+@bp.post("/tickets/<ticket_id>/cancel")
+def cancel(ticket_id: str):
+    return jsonify(tickets.cancel(core(), Actor("visitor", "public"), ticket_id))
+
+
+@bp.post("/desks/<int:desk>/call-next")
+@requires(*STAFF)
+def call_next(desk: int, actor: Actor):
+    view = tickets.call_next(core(), actor, desk)
+    return (jsonify(view), 200) if view else ("", 204)
+
+
+@bp.post("/desks/<int:desk>/open")
+@requires(*STAFF)
+def open_desk(desk: int, actor: Actor):
+    return jsonify(desks.open_desk(core(), actor, desk))
+
+
+@bp.post("/desks/<int:desk>/close")
+@requires(*STAFF)
+def close_desk(desk: int, actor: Actor):
+    return jsonify(desks.close_desk(core(), actor, desk))
+
+
+@bp.post("/desks/<int:desk>/queue-jump-demands")
+@requires(*STAFF)
+def queue_jump_demand(desk: int, actor: Actor):
+    body = schemas.parse(schemas.QueueJumpDemand, optional=True)
+    logged = desks.log_queue_jump_demand(
+        core(), actor, desk, ticket_id=body.ticket_id, note=body.note
+    )
+    return jsonify(logged | {"rules": _published_rules(logged["language"])}), 201
+
+
+def _published_rules(language: str | None) -> list[dict]:
+    """The office's published priority rules, for the clerk to show a visitor who insists."""
+    settings = core().settings
+    language = language or settings.office.default_language
+    return [
+        {
+            "priority": p.id,
+            "name": p.names.get(language),
+            "explanation": p.explanation.get(language),
+            "boost_minutes": p.boost_minutes,
+        }
+        for p in settings.priorities
+    ]
+
+
+@bp.post("/tickets/<ticket_id>/call")
+@requires(*STAFF)
+def call_out_of_order(ticket_id: str, actor: Actor):
+    body = schemas.parse(schemas.OutOfOrderCall)
+    return jsonify(tickets.call_ticket(core(), actor, ticket_id, body.desk, body.reason))
+
+
+def _state_change(name: str, service):
+    @requires(*STAFF)
+    def view(ticket_id: str, actor: Actor):
+        return jsonify(service(core(), actor, ticket_id))
+
+    bp.add_url_rule(f"/tickets/<ticket_id>/{name}", f"ticket_{name}", view, methods=["POST"])
+
+
+for _name, _service in {
+    "recall": tickets.recall,
+    "start": tickets.start,
+    "finish": tickets.finish,
+    "no-show": tickets.no_show,
+    "reinstate": tickets.reinstate,
+}.items():
+    _state_change(_name, _service)
+
+
+@bp.post("/tickets/<ticket_id>/transfer")
+@requires(*STAFF)
+def transfer(ticket_id: str, actor: Actor):
+    body = schemas.parse(schemas.Transfer)
+    return jsonify(tickets.transfer(core(), actor, ticket_id, service=body.service, desk=body.desk))
+
+
+@bp.post("/tickets/<ticket_id>/verify-priority")
+@requires(*STAFF)
+def verify_priority(ticket_id: str, actor: Actor):
+    body = schemas.parse(schemas.PriorityCheck)
+    return jsonify(tickets.verify_priority(core(), actor, ticket_id, body.accepted))
+
+
+@bp.post("/alerts")
+@requires(*STAFF)
+def raise_alert(actor: Actor):
+    body = schemas.parse(schemas.NewAlert)
+    view = alerts.raise_alert(
+        core(),
+        actor,
+        desk=body.desk,
+        kind=body.kind,
+        silent=body.silent,
+        ticket_id=body.ticket_id,
+        note=body.note,
+    )
+    return jsonify(view), 201
+
+
+@bp.post("/alerts/<int:alert_id>/ack")
+@requires(*SUPERVISORS)
+def acknowledge_alert(alert_id: int, actor: Actor):
+    return jsonify(alerts.acknowledge(core(), actor, alert_id))
+
+
+@bp.post("/alerts/<int:alert_id>/resolve")
+@requires(*SUPERVISORS)
+def resolve_alert(alert_id: int, actor: Actor):
+    body = schemas.parse(schemas.AlertNote, optional=True)
+    return jsonify(alerts.resolve(core(), actor, alert_id, body.note))
+
+
+@bp.get("/state")
+@requires(*VIEWERS)
+def state(actor: Actor):
+    with core().reading() as session:
+        return jsonify(views.snapshot(core(), session, actor.role))
+
+
+@bp.get("/reports/daily")
+@requires(*SUPERVISORS)
+def daily_report(actor: Actor):
+    try:
+        day = date.fromisoformat(request.args.get("date", ""))
+    except ValueError:
+        raise errors.InvalidInput(field="date (YYYY-MM-DD)") from None
+    report = reports.daily(core(), day)
+    if request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv":
+        return Response(
+            reports.as_csv(report),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f"attachment; filename=frontdesk-{day}.csv"},
+        )
+    return jsonify(report)

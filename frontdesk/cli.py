@@ -1,0 +1,211 @@
+"""The `frontdesk` command. Built on Flask's CLI, so every `flask` command works too."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup
+
+from frontdesk import settings as settings_module
+from frontdesk.services.core import Actor
+
+ADMIN_CLI = Actor("cli", "admin")
+
+
+def _create_app() -> Flask:
+    from frontdesk.app import create_app
+
+    try:
+        return create_app()
+    except settings_module.ConfigError as exc:
+        _print_problems(exc)
+        sys.exit(1)
+
+
+cli = FlaskGroup(create_app=_create_app, help="frontdesk: a fair queue for a public office.")
+
+
+def main() -> None:
+    cli.main(prog_name="frontdesk")
+
+
+def _print_problems(exc: settings_module.ConfigError) -> None:
+    click.echo(f"The configuration has {len(exc.problems)} problem(s):", err=True)
+    for problem in exc.problems:
+        click.echo(f"  - {problem}", err=True)
+
+
+def _core():
+    return current_app.extensions["frontdesk"]
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Run the server (one process; use gunicorn with gunicorn.conf.py in production)."""
+    _serve(current_app._get_current_object(), host, port)
+
+
+def _serve(app: Flask, host: str, port: int) -> None:
+    from frontdesk.sweeper import Sweeper
+
+    socketio = app.extensions["socketio"]
+    sweeper = Sweeper(app)
+    sweeper.start()
+    # Flask's CLI marks the process so app.run() is ignored; here running is the point.
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
+    try:
+        socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
+    finally:
+        sweeper.stop()
+
+
+@cli.group()
+def db() -> None:
+    """Create or migrate the database."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Create the database or bring it to the newest schema (Alembic)."""
+    from frontdesk import migrate
+
+    migrate.upgrade(_core().settings.database_url, revision)
+    click.echo(f"Database is at revision {revision}.")
+
+
+@cli.group()
+def user() -> None:
+    """Staff accounts."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["clerk", "supervisor", "admin"]))
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def user_add(name: str, role: str, password_stdin: bool) -> None:
+    """Add a staff account (clerk, supervisor or admin)."""
+    from frontdesk.queue.errors import DomainError
+    from frontdesk.services import staff
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        staff.add_user(_core(), ADMIN_CLI, name, role, password)
+    except DomainError as exc:
+        raise click.ClickException(_explain(exc)) from None
+    click.echo(f"Added {role} {name}.")
+
+
+@cli.group()
+def token() -> None:
+    """Bearer tokens for kiosks, displays and integrations."""
+
+
+@token.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["kiosk", "display", "integration"]))
+def token_add(name: str, role: str) -> None:
+    """Create a device token and print it (it is shown only this once)."""
+    from frontdesk.queue.errors import DomainError
+    from frontdesk.services import staff
+
+    try:
+        click.echo(staff.add_token(_core(), ADMIN_CLI, name, role))
+    except DomainError as exc:
+        raise click.ClickException(_explain(exc)) from None
+
+
+def _explain(exc) -> str:
+    details = ", ".join(f"{k}={v}" for k, v in exc.params.items())
+    return f"{exc.code}: {details}" if details else exc.code
+
+
+@cli.group()
+def config() -> None:
+    """The configuration file."""
+
+
+@config.command("check", with_appcontext=False)
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
+def config_check(path: str | None) -> None:
+    """Validate a config file; exit 1 listing every problem, key by key."""
+    shown = path or os.environ.get("FRONTDESK_CONFIG") or settings_module.DEFAULT_CONFIG_PATH
+    try:
+        loaded = settings_module.load(path)
+    except settings_module.ConfigError as exc:
+        _print_problems(exc)
+        sys.exit(1)
+    for warning in loaded.warnings():
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(
+        f"{shown}: OK ({len(loaded.services)} services, {len(loaded.desks)} desks, "
+        f"{len(loaded.priorities)} priorities)"
+    )
+
+
+@cli.command(with_appcontext=False)
+@click.argument("data", type=click.Path(exists=True, dir_okay=False))
+@click.option("--office", required=True, help="Office id in the data, e.g. UD_Wola.")
+@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--out", required=True, type=click.Path(dir_okay=False))
+def replay(data: str, office: str, day, out: str) -> None:
+    """Replay a real office day from the Warsaw queue data on a virtual clock."""
+    from frontdesk.replay import run_replay
+
+    summary = run_replay(Path(data), office, day.date(), Path(out))
+    click.echo(summary)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Only prepare the demo accounts and tokens.")
+def demo(host: str, port: int, no_serve: bool) -> None:
+    """Prepare demo staff accounts and device tokens, print every screen's address, serve."""
+    from frontdesk import migrate
+    from frontdesk.queue.model import User
+    from frontdesk.services import staff
+
+    core = _core()
+    migrate.upgrade(core.settings.database_url)
+    base = f"http://{host}:{port}"
+    click.echo(f"\nfrontdesk demo: {core.settings.office.name}\n")
+    click.echo("Staff accounts (new random passwords, shown once):")
+    for name, role in (
+        ("demo-clerk", "clerk"),
+        ("demo-supervisor", "supervisor"),
+        ("demo-admin", "admin"),
+    ):
+        password = secrets.token_urlsafe(9)
+        with core.unit_of_work() as uow:
+            existing = uow.session.query(User).filter(User.username == name).first()
+            if existing is not None:
+                uow.session.delete(existing)
+                uow.commit()
+        staff.add_user(core, ADMIN_CLI, name, role, password)
+        click.echo(f"  {role:<11} {name:<16} {password}")
+    kiosk = staff.add_token(core, ADMIN_CLI, f"demo kiosk {date.today()}", "kiosk")
+    display = staff.add_token(core, ADMIN_CLI, f"demo display {date.today()}", "display")
+    click.echo("\nScreens:")
+    click.echo(f"  Kiosk        {base}/kiosk?token={kiosk}")
+    click.echo(f"  Hall display {base}/display?token={display}")
+    click.echo(f"  Desk console {base}/desk        (sign in as demo-clerk)")
+    click.echo(f"  Supervisor   {base}/supervisor  (sign in as demo-supervisor)")
+    click.echo("  Phone page   shown as a QR code on every ticket")
+    click.echo(f"  API          {base}/api/v1/openapi.json")
+    printer = core.settings.printer
+    where = printer.path if printer.backend == "file" else f"{printer.host}:{printer.port}"
+    click.echo(f"\nTicket printer: {printer.backend} ({where})\n")
+    if not no_serve:
+        _serve(current_app._get_current_object(), host, port)

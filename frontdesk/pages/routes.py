@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import io
+
+import qrcode
+import qrcode.image.svg
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import login_user, logout_user
+
+from frontdesk.auth import DEVICE_COOKIE, StaffUser, current_actor
+from frontdesk.i18n import LANGUAGE_COOKIE
+from frontdesk.pages import bp
+from frontdesk.queue.model import Ticket
+from frontdesk.services import staff, views
+
+
+def core():
+    return current_app.extensions["frontdesk"]
+
+
+@bp.get("/start")
+def home():
+    return render_template("pages/home.html", settings=core().settings)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "POST":
+        actor = staff.authenticate(
+            core(), request.form.get("username", ""), request.form.get("password", "")
+        )
+        if actor is not None:
+            login_user(StaffUser(actor))
+            return redirect(_safe_next(request.args.get("next")))
+        flash(_("Wrong user name or password."), "error")
+        return render_template("pages/login.html"), 401
+    return render_template("pages/login.html")
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    return redirect(url_for("pages.login"))
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: a sign-in page must not bounce staff to another site.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("pages.home")
+
+
+@bp.get("/language/<code>")
+def choose_language(code: str):
+    response = redirect(_safe_next(request.args.get("next")))
+    if code in core().settings.office.languages:
+        response.set_cookie(LANGUAGE_COOKIE, code, max_age=3600 * 24 * 365, samesite="Lax")
+    return response
+
+
+@bp.get("/t/<ticket_id>")
+def ticket_page(ticket_id: str):
+    """The visitor's phone page: their place, live. The unguessable id is the key."""
+    with core().reading() as session:
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is None:
+            abort(404)
+        view = views.ticket_view(core(), session, ticket)
+    service = core().settings.service(ticket.service)
+    return render_template("pages/ticket.html", ticket=view, service=service, lang=ticket.language)
+
+
+@bp.get("/t/<ticket_id>/qr.svg")
+def ticket_qr(ticket_id: str):
+    url = views.status_url(core().settings, ticket_id)
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return Response(buffer.getvalue(), mimetype="image/svg+xml")
+
+
+def pair_device(endpoint: str, *roles: str):
+    """Open a kiosk or display page once with ?token=…: the token moves into a secure cookie
+    and the address is cleaned, so it is not left in history or on screen."""
+    token = request.args.get("token")
+    if token:
+        actor = staff.token_actor(core(), token)
+        if actor is None or actor.role not in roles:
+            return render_template("pages/unpaired.html", bad_token=True), 403
+        response = make_response(redirect(url_for(endpoint)))
+        response.set_cookie(
+            DEVICE_COOKIE,
+            token,
+            max_age=3600 * 24 * 365,
+            httponly=True,
+            samesite="Strict",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
+        return response
+    actor = current_actor()
+    if actor is None or actor.role not in roles:
+        return render_template("pages/unpaired.html", bad_token=False), 401
+    return None
+
+
+def require_staff_page(*roles: str):
+    actor = current_actor()
+    if actor is None:
+        return redirect(url_for("pages.login", next=request.path))
+    if actor.role not in roles:
+        return render_template("pages/forbidden.html"), 403
+    return None

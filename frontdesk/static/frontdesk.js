@@ -1,0 +1,32 @@
+// Shared helpers for every screen: the JSON API and the live connection.
+"use strict";
+window.frontdesk = (function () {
+  async function api(method, path, body) {
+    const options = { method, headers: { "Accept": "application/json" }, credentials: "same-origin" };
+    if (body !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    const response = await fetch("/api/v1" + path, options);
+    if (response.status === 204) return null;
+    const data = await response.json();
+    if (!response.ok) {
+      const error = new Error(data.error ? data.error.message : response.statusText);
+      error.code = data.error && data.error.code;
+      throw error;
+    }
+    return data;
+  }
+
+  // The server sends a full `state` on every (re)connect, so a screen that lost its
+  // connection is whole again without reloading.
+  function live(handlers) {
+    const socket = io({ transports: ["websocket", "polling"] });
+    for (const [name, handler] of Object.entries(handlers)) socket.on(name, handler);
+    return socket;
+  }
+
+  function text(element, value) { element.textContent = value == null ? "" : String(value); }
+
+  return { api, live, text };
+})();

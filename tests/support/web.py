@@ -1,0 +1,107 @@
+"""Fixtures for the web layer: an app on a per-test SQLite database, a test client, staff and
+device credentials, and a real server on 127.0.0.1 for Socket.IO clients and the browser."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from werkzeug.serving import make_server
+
+from frontdesk.app import create_app
+from frontdesk.db import Database
+from frontdesk.services import staff
+from frontdesk.services.core import Actor, Core
+from tests.support.core import office_settings
+
+ADMIN = Actor("test-admin", "admin")
+PASSWORD = "correct horse battery"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    kiosk_token: str
+    display_token: str
+    integration_token: str
+
+
+def make_web_app(core: Core, **config):
+    app = create_app(core=core, TESTING=True, SECRET_KEY="test-secret", **config)
+    return app
+
+
+@pytest.fixture
+def web_settings(tmp_path):
+    """The small office, printing to a file in the test's folder (a test may override)."""
+    return office_settings(printer={"backend": "file", "path": str(tmp_path / "printer.bin")})
+
+
+@pytest.fixture
+def web_core(web_settings, clock, sqlite_url) -> Iterator[Core]:
+    db = Database(sqlite_url)
+    db.create_all()
+    yield Core(settings=web_settings, db=db, clock=clock)
+    db.dispose()
+
+
+@pytest.fixture
+def app(web_core):
+    app = make_web_app(web_core)
+    yield app
+    printing = app.extensions.get("frontdesk.printing")
+    if printing is not None:
+        printing.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def credentials(web_core) -> Credentials:
+    """Staff accounts clerk `anna`, supervisor `marek`, admin `ola` (password PASSWORD), and
+    one token per device role."""
+    for name, role in (("anna", "clerk"), ("marek", "supervisor"), ("ola", "admin")):
+        staff.add_user(web_core, ADMIN, name, role, PASSWORD)
+    return Credentials(
+        kiosk_token=staff.add_token(web_core, ADMIN, "hall kiosk", "kiosk"),
+        display_token=staff.add_token(web_core, ADMIN, "hall display", "display"),
+        integration_token=staff.add_token(web_core, ADMIN, "booking system", "integration"),
+    )
+
+
+def sign_in(client, username: str) -> None:
+    response = client.post("/api/v1/session", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.json
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+class LiveServer:
+    """The app served by a threaded werkzeug server on 127.0.0.1 (WebSocket included)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[LiveServer]:
+    with LiveServer(app) as server:
+        yield server
