@@ -7,7 +7,6 @@ Every problem is reported with the key it belongs to, so an IT admin can fix the
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from datetime import time
 from pathlib import Path
@@ -28,7 +27,13 @@ LANGUAGES = ("pl", "uk", "en")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_CONFIG_PATH = "config.toml"
 
-Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+IDENTIFIER = r"^[a-z][a-z0-9_]{0,39}$"
+LETTER = r"^[A-Z]$"
+PATTERN_WORDS = {
+    IDENTIFIER: "lower-case letters, digits and _, starting with a letter, e.g. driving_licences",
+    LETTER: "one capital letter A-Z",
+}
+Identifier = Annotated[str, StringConstraints(pattern=IDENTIFIER)]
 
 
 class ConfigError(Exception):
@@ -93,7 +98,7 @@ class Office(_Frozen):
 
 class Service(_Frozen):
     code: Identifier
-    letter: Annotated[str, StringConstraints(pattern=r"^[A-Z]$")]
+    letter: Annotated[str, StringConstraints(pattern=LETTER)]
     names: Names
     expected_minutes: float = Field(gt=0, le=480)
     daily_cap: int = Field(default=999, ge=1, le=999)
@@ -150,29 +155,6 @@ class Settings(_Frozen):
     message_queue_url: str | None = None
     printer: Printer = Printer()
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Settings:
-        problems: list[str] = []
-        _unique(problems, "services", "code", [s.code for s in self.services])
-        _unique(problems, "services", "letter", [s.letter for s in self.services])
-        _unique(problems, "desks", "number", [d.number for d in self.desks])
-        _unique(problems, "priorities", "id", [p.id for p in self.priorities])
-        _unique(problems, "needs", "id", [n.id for n in self.needs])
-        _unique(problems, "out_of_order_reasons", "id", [r.id for r in self.out_of_order_reasons])
-        _unique(problems, "alert_kinds", "id", [k.id for k in self.alert_kinds])
-        codes = {s.code for s in self.services}
-        for i, desk in enumerate(self.desks):
-            for service in desk.services:
-                if service not in codes:
-                    problems.append(f"desks[{i}].services: no service has the code {service!r}")
-            if len(set(desk.services)) != len(desk.services):
-                problems.append(f"desks[{i}].services: a service is listed twice")
-        if self.office.default_language not in self.office.languages:
-            problems.append("office.default_language: must be one of office.languages")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
-
     # Look-ups used everywhere; the tuples are small, so a scan is clearer than extra state.
     def service(self, code: str) -> Service | None:
         return next((s for s in self.services if s.code == code), None)
@@ -198,12 +180,45 @@ class Settings(_Frozen):
         return found
 
 
-def _unique(problems: list[str], section: str, key: str, values: list) -> None:
-    seen = set()
-    for i, value in enumerate(values):
-        if value in seen:
-            problems.append(f"{section}[{i}].{key}: {value!r} is used twice")
-        seen.add(value)
+def _cross_problems(data: dict) -> list[str]:
+    """Checks that span sections (a desk naming a service, unique letters). They read the raw
+    data defensively, so they report alongside field errors instead of after them."""
+
+    def entries(section: str) -> list[dict]:
+        value = data.get(section, [])
+        return [e if isinstance(e, dict) else {} for e in value] if isinstance(value, list) else []
+
+    problems: list[str] = []
+    for section, key in (
+        ("services", "code"),
+        ("services", "letter"),
+        ("desks", "number"),
+        ("priorities", "id"),
+        ("needs", "id"),
+        ("out_of_order_reasons", "id"),
+        ("alert_kinds", "id"),
+    ):
+        seen = set()
+        for i, entry in enumerate(entries(section)):
+            value = entry.get(key)
+            if value is not None and value in seen:
+                problems.append(f"{section}[{i}].{key}: {value!r} is used twice")
+            seen.add(value)
+    codes = {e.get("code") for e in entries("services")}
+    for i, desk in enumerate(entries("desks")):
+        services = desk.get("services")
+        if not isinstance(services, list):
+            continue
+        for service in services:
+            if service not in codes:
+                problems.append(f"desks[{i}].services: no service has the code {service!r}")
+        if len(set(map(str, services))) != len(services):
+            problems.append(f"desks[{i}].services: a service is listed twice")
+    office = data.get("office") if isinstance(data.get("office"), dict) else {}
+    languages = office.get("languages", list(LANGUAGES))
+    if office.get("default_language", "pl") not in languages:
+        problems.append("office.default_language: must be one of office.languages")
+    return problems
 
 
 def _key(location: tuple) -> str:
@@ -220,23 +235,22 @@ def _plain(error: dict) -> str:
     elif error["type"] == "missing":
         message = "this key is required"
     elif error["type"] == "string_pattern_mismatch":
-        message = f"{error['input']!r} has the wrong form (expected {error['ctx']['pattern']})"
+        expected = PATTERN_WORDS.get(error["ctx"]["pattern"], error["ctx"]["pattern"])
+        message = f"{error['input']!r} has the wrong form (expected {expected})"
     return message
 
 
 def parse(data: dict) -> Settings:
+    problems = _cross_problems(data)
     try:
-        return Settings.model_validate(data)
+        settings = Settings.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            key = _key(error["loc"]) or "(top level)"
-            for part in _plain(error).split("; "):
-                if re.match(r"^[a-z_]+(\[\d+\])?[.:]", part):
-                    problems.append(part)  # cross-field problems already name their key
-                else:
-                    problems.append(f"{key}: {part}")
-        raise ConfigError(problems) from None
+        problems = [f"{_key(e['loc']) or '(top level)'}: {_plain(e)}" for e in exc.errors()] + (
+            problems
+        )
+    if problems:
+        raise ConfigError(problems)
+    return settings
 
 
 def load(path: str | os.PathLike | None = None) -> Settings:
