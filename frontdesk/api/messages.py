@@ -47,10 +47,14 @@ MESSAGES = {
 }
 
 
+class _Blanks(dict):
+    """Fills a placeholder the error did not supply with a blank rather than failing."""
+
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
 def message(code: str, params: dict | None = None) -> str:
     template = MESSAGES.get(code, MESSAGES["invalid_input"])
-    try:
-        return _(template, **{k: v for k, v in (params or {}).items() if v is not None})
-    except (KeyError, ValueError):
-        # A message whose placeholders are not all known is still better than none.
-        return _(template.split("%(")[0].rstrip(" :“") + ".")
+    values = _Blanks({k: v for k, v in (params or {}).items() if v is not None})
+    return _(template) % values
