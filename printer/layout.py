@@ -12,9 +12,7 @@ import textwrap
 import unicodedata
 from dataclasses import dataclass
 
-from escpos.capabilities import BaseProfile, NotSupported
-from escpos.magicencode import Encoder
-from escpos.printer import Dummy
+from ._escpos import BaseProfile, Dummy, Encoder, NotSupported
 
 # Size of one QR module in dots (GS ( k function 167 accepts 1-16). 6 gives a code of about
 # 25 mm for a typical status URL on a 203 dpi printer: big enough for any phone camera.

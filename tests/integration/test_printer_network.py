@@ -9,6 +9,7 @@ of hanging.
 from __future__ import annotations
 
 import queue
+import random
 import socket
 import socketserver
 import threading
@@ -110,10 +111,21 @@ class Statuses:
 
 
 def closed_port() -> int:
-    """A port on 127.0.0.1 with nothing listening: connecting is refused at once."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port on 127.0.0.1 with nothing listening: connecting is refused at once.
+
+    Taken from below the ephemeral range: a client connecting to a closed port inside
+    that range can be given the same port as its own source and connect to itself
+    (TCP simultaneous open), which would look like a printer that took the job.
+    """
+    lowest_ephemeral = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for port in random.sample(range(10_000, lowest_ephemeral), 50):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 @pytest.fixture
@@ -228,12 +240,13 @@ def test_offline_printer_is_noticed_coming_back_without_a_job() -> None:
 
 
 def test_submit_returns_at_once_while_the_printer_hangs() -> None:
-    # A printer that accepts connections but never reads (paper out, say).
+    # A printer that accepts connections but never reads (paper out, say): each job
+    # blocks the worker for the whole send timeout, never the caller.
     with socket.create_server(("127.0.0.1", 0)) as listener:
         port = listener.getsockname()[1]
         statuses = Statuses()
         jobs = PrintQueue(
-            NetworkPrinter("127.0.0.1", port, timeout=0.3),
+            NetworkPrinter("127.0.0.1", port, timeout=0.5),
             statuses,
             tries=1,
             recheck_interval=None,
@@ -242,10 +255,12 @@ def test_submit_returns_at_once_while_the_printer_hangs() -> None:
         big = b"x" * 50_000_000  # more than the socket buffers hold
         try:
             started = time.monotonic()
-            for n in range(3):
-                jobs.submit(f"A{n}", big)
-            assert time.monotonic() - started < 0.2
-            assert statuses.wait_for(failed_job_id="A0").online is False
+            jobs.submit("A1", big)
+            jobs.submit("A2", big)
+            assert time.monotonic() - started < 0.25
+            failed = statuses.wait_for(failed_job_id="A1")
+            assert failed.online is False
+            assert "timed out" in failed.message
         finally:
             jobs.close(WAIT)
 

@@ -8,7 +8,11 @@ some bytes are present.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -16,6 +20,7 @@ from hypothesis import strategies as st
 
 from printer import TicketPrintout, render
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
 ESC, GS, LF = 0x1B, 0x1D, 0x0A
 
 # ESC t n -> Python codec, as in the Epson code page table (python-escpos "default" profile).
@@ -271,3 +276,25 @@ def test_any_polish_ukrainian_or_english_footer_reads_back(footer: str) -> None:
     printed = texts[texts.index(printout.qr_caption) + 1 :]
     # Wrapping may move whitespace and split over-long words; the characters stay.
     assert "".join("".join(printed).split()) == "".join(footer.split())
+
+
+def test_importing_the_adapter_has_no_side_effects_and_no_core_dependency(tmp_path: Path) -> None:
+    # A fresh interpreter, since python-escpos does its set-up once per process.
+    probe = (
+        "import logging, sys, printer\n"
+        "assert logging.getLogger().handlers == [], logging.getLogger().handlers\n"
+        "loaded = {name.split('.')[0] for name in sys.modules}\n"
+        "assert not loaded & {'flask', 'flask_socketio', 'frontdesk', 'sqlmodel'}, loaded\n"
+    )
+    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONPATH": str(REPO_ROOT)}
+    env.pop("ESCPOS_CAPABILITIES_PICKLE_DIR", None)
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", probe],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert list(tmp_path.iterdir()) == []  # python-escpos's mkdtemp() went into a scratch dir
