@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
@@ -78,7 +79,12 @@ def ticket_page(ticket_id: str):
             abort(404)
         view = views.ticket_view(core(), session, ticket)
     service = core().settings.service(ticket.service)
-    return render_template("pages/ticket.html", ticket=view, service=service, lang=ticket.language)
+    # The page speaks the language the visitor chose at the kiosk, unless they pick another.
+    language = request.args.get("lang") or ticket.language
+    if language not in core().settings.office.languages:
+        language = ticket.language
+    with force_locale(language):
+        return render_template("pages/ticket.html", ticket=view, service=service, lang=language)
 
 
 @bp.get("/t/<ticket_id>/qr.svg")

@@ -128,7 +128,7 @@ def raise_long_wait_alerts(core: Core) -> list[dict]:
                 ticket_id=ticket.id,
                 service=ticket.service,
                 alert=alert.id,
-                kind=LONG_WAIT_KIND,
+                alert_kind=LONG_WAIT_KIND,
             )
             view = alert_view(alert)
             uow.emit(ev.Event(ev.ALERT_RAISED, view, (ev.SUPERVISORS, ev.STAFF)))
@@ -158,7 +158,7 @@ def _commit(uow: UnitOfWork, actor: Actor, alert: Alert, kind: str, event: str) 
         desk=alert.desk,
         ticket_id=alert.ticket_id,
         alert=alert.id,
-        kind=alert.kind,
+        alert_kind=alert.kind,
         silent=alert.silent,
     )
     view = alert_view(alert)

@@ -19,10 +19,17 @@ window.frontdesk = (function () {
   }
 
   // The server sends a full `state` on every (re)connect, so a screen that lost its
-  // connection is whole again without reloading.
+  // connection is whole again without reloading. <html data-live> tells where the connection
+  // stands ("connected", "ready" once the snapshot is shown, "offline"), for styles and tests.
   function live(handlers) {
     const socket = io({ transports: ["websocket", "polling"] });
+    const root = document.documentElement;
     for (const [name, handler] of Object.entries(handlers)) socket.on(name, handler);
+    // The snapshot may arrive just before the "connect" event: keep whichever says more.
+    let shown = false;
+    socket.on("state", () => { shown = true; root.dataset.live = "ready"; });
+    socket.on("connect", () => { root.dataset.live = shown ? "ready" : "connected"; });
+    socket.on("disconnect", () => { shown = false; root.dataset.live = "offline"; });
     return socket;
   }
 

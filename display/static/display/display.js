@@ -2,6 +2,7 @@
 (function () {
   const body = document.getElementById("calls");
   let calls = [];
+  let audio = null;
   function render() {
     body.replaceChildren(...calls.slice(0, 8).map((call, index) => {
       const row = document.createElement("tr");
@@ -17,7 +18,8 @@
   function announce(call) {
     // A short chime, then the number spoken in the visitor's language.
     try {
-      const audio = new AudioContext();
+      // One audio context for the screen's life: browsers cap how many a page may open.
+      audio = audio || new AudioContext();
       const tone = audio.createOscillator();
       tone.frequency.value = 880;
       tone.connect(audio.destination);

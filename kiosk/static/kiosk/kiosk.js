@@ -23,6 +23,8 @@
       const section = document.getElementById("ticket");
       section.hidden = false;
       section.focus();
+      // The next visitor must not see (or scan) this visitor's ticket: start over by itself.
+      window.setTimeout(() => window.location.assign(window.location.pathname), 30000);
     } catch (failure) {
       fd.text(error, failure.message);
     }

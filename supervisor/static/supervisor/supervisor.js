@@ -1,22 +1,53 @@
 "use strict";
 (function () {
   const fd = window.frontdesk;
+  // Texts in the supervisor's language, rendered by the server (supervisor/board.html).
+  const text = JSON.parse(document.getElementById("supervisor-text").textContent);
+  const message = document.getElementById("message");
   const alerts = new Map();
+  function act(path) {
+    fd.text(message, "");
+    fd.api("POST", path).catch((failure) => fd.text(message, failure.message));
+  }
+  function button(label, path, className, describedBy) {
+    const element = document.createElement("button");
+    element.setAttribute("aria-describedby", describedBy);
+    element.type = "button";
+    if (className) element.className = className;
+    element.textContent = label;
+    element.addEventListener("click", () => act(path));
+    return element;
+  }
   function renderAlerts() {
-    document.getElementById("alerts").replaceChildren(...[...alerts.values()].map((alert) => {
+    const open = [...alerts.values()].sort((a, b) => (a.raised_at < b.raised_at ? 1 : -1));
+    // Keep a keyboard user's place: the alert that had focus gets it back after the redraw.
+    const focused = document.activeElement && document.activeElement.closest("#alerts li");
+    document.getElementById("no-alerts").hidden = open.length > 0;
+    document.getElementById("alerts").replaceChildren(...open.map((alert) => {
       const item = document.createElement("li");
       item.className = "alert-raised";
-      item.textContent = `${alert.kind} · ${alert.desk ?? ""} · ${alert.status}${alert.escalated_at ? " · !" : ""} `;
-      if (alert.status === "raised") {
-        const button = document.createElement("button");
-        button.type = "button";
-        button.textContent = "OK";
-        button.setAttribute("aria-label", `Acknowledge alert ${alert.id}`);
-        button.addEventListener("click", () => fd.api("POST", `/alerts/${alert.id}/ack`));
-        item.appendChild(button);
-      }
+      item.tabIndex = -1;
+      item.dataset.alert = alert.id;
+      item.dataset.status = alert.status;
+      const parts = [text.kinds[alert.kind] || alert.kind];
+      if (alert.desk != null) parts.push(`${text.desk} ${alert.desk}`);
+      parts.push(text.statuses[alert.status] || alert.status);
+      if (alert.escalated_at) parts.push(text.escalated);
+      const label = document.createElement("span");
+      label.id = `alert-${alert.id}-text`;
+      label.textContent = parts.join(" · ");
+      item.appendChild(label);
+      if (alert.status === "raised") item.appendChild(button(text.acknowledge, `/alerts/${alert.id}/ack`, "", label.id));
+      item.appendChild(button(text.resolve, `/alerts/${alert.id}/resolve`, "secondary", label.id));
       return item;
     }));
+    if (focused) {
+      const again = document.querySelector(`#alerts li[data-alert="${focused.dataset.alert}"]`);
+      if (again) (again.querySelector("button") || again).focus();
+    }
+  }
+  function refreshDesks() {
+    fd.api("GET", "/state").then((state) => renderDesks(state.desks || []), () => {});
   }
   function renderDesks(desks) {
     document.getElementById("desks").replaceChildren(...desks.map((d) => {
@@ -34,8 +65,8 @@
     renderAlerts();
   }
   fd.live({
-    state: (state) => { alerts.clear(); (state.alerts || []).forEach(upsert); renderDesks(state.desks || []); },
+    state: (state) => { alerts.clear(); (state.alerts || []).forEach(upsert); renderAlerts(); renderDesks(state.desks || []); },
     "alert.raised": upsert, "alert.acknowledged": upsert, "alert.escalated": upsert, "alert.resolved": upsert,
-    "desk.changed": () => fd.api("GET", "/state").then((state) => renderDesks(state.desks)),
+    "desk.changed": refreshDesks, "ticket.called": refreshDesks, "ticket.updated": refreshDesks,
   });
 })();
