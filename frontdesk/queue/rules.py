@@ -18,7 +18,7 @@ S = TicketStatus
 ALLOWED_TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
     S.WAITING: frozenset({S.CALLED, S.CANCELLED}),
     # A called ticket goes back to WAITING when transferred or its priority is rejected.
-    S.CALLED: frozenset({S.CALLED, S.SERVING, S.DONE, S.NO_SHOW, S.WAITING}),
+    S.CALLED: frozenset({S.SERVING, S.DONE, S.NO_SHOW, S.WAITING}),
     S.SERVING: frozenset({S.DONE, S.WAITING}),
     S.NO_SHOW: frozenset({S.WAITING}),
     S.DONE: frozenset(),

@@ -216,6 +216,30 @@ def _ids(recs: list[Reconstruction]) -> str:
     return shown + (f", ... ({len(recs)} in all)" if len(recs) > 12 else "")
 
 
+def _worst_groups(called: list[TicketRecord], shown: int = 3) -> str:
+    by_plan: dict[str, list[TicketRecord]] = {}
+    for ticket in called:
+        by_plan.setdefault(ticket.plan.code, []).append(ticket)
+    scored = []
+    for tickets in by_plan.values():
+        plan = tickets[0].plan
+        accuracy = Accuracy.of(
+            [
+                (t.estimated_wait_min, t.actual_wait_min)
+                for t in tickets
+                if t.estimated_wait_min is not None
+            ]
+        )
+        if accuracy.count:
+            scored.append((accuracy.mae, plan, accuracy.count))
+    scored.sort(key=lambda s: (-s[0], s[1].code))
+    return "; ".join(
+        f"{plan.rec.group.id} {plan.rec.group.name} MAE {mae:.1f} ({count} called, up to "
+        f"{plan.rec.max_desks} desks)"
+        for mae, plan, count in scored[:shown]
+    )
+
+
 def summary(result: ReplayResult) -> str:
     recs = result.reconstructions
     lines = [f"Replay of {result.office} on {result.day.isoformat()} ({result.day:%A})"]
@@ -241,10 +265,20 @@ def summary(result: ReplayResult) -> str:
         f"reconstruction: {sum(len(r.arrivals) for r in replayed)} arrivals, "
         f"{sum(len(r.calls) for r in replayed)} calls; {resets} counter resets or jumps "
         f"(new segments), {sum(r.stale_numbers for r in replayed)} stale or backward numbers "
-        f"and {sum(r.foreign_numbers for r in replayed)} numbers of other letters ignored; "
-        f"{sum(r.burst_calls for r in replayed)} calls came in bursts of {BURST}+ at one "
-        "snapshot (a display that stood still: their waits are the less certain)"
+        f"and {sum(r.foreign_numbers for r in replayed)} numbers of other letters ignored"
     )
+    gaps = [
+        (b.at - a.at).total_seconds() / 60
+        for r in replayed
+        for a, b in zip(r.group.snapshots, r.group.snapshots[1:], strict=False)
+    ]
+    if gaps:
+        lines.append(
+            f"  snapshots every {statistics.median(gaps):.0f} min (median; longest gap "
+            f"{max(gaps):.0f} min): a call is placed at the first snapshot that shows it, so "
+            f"actual waits run late by up to that; {sum(r.burst_calls for r in replayed)} "
+            f"calls came {BURST} or more at one snapshot (some from a display that stood still)"
+        )
     if not result.plans:
         lines.append("nothing to replay: no group shows ticket numbers on this day (a holiday?)")
     tickets, called = result.tickets, result.called
@@ -281,6 +315,7 @@ def summary(result: ReplayResult) -> str:
             f"  actual waits: mean {statistics.fmean(waits):.1f}, median "
             f"{statistics.median(waits):.1f}, max {max(waits):.1f}"
         )
+        lines.append("  largest errors by group: " + _worst_groups(called))
     lines.append(
         f"replayed in {result.replay_seconds:.1f} s (reading the data {result.read_seconds:.1f} s)"
         + (f"; tickets written to {result.out}" if result.out else "")

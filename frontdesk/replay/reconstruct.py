@@ -23,7 +23,12 @@ are followed side by side instead of resetting on every switch. A number at most
 
 Foreign and missing numbers. Some groups show numbers of other letters (a cash desk serving
 visitors of other groups, shared desks): those belong to the other group and are ignored here.
-A blank `aktualnyNumer` means "unknown": nothing is called.
+A blank `aktualnyNumer` means "unknown", not "nobody": when our numbers show again after blank
+or foreign ones, the calls stepped over happened somewhere in that unseen stretch, so they are
+spread evenly over it (the last one at the snapshot that shows it) rather than bunched at its
+end, and so are the tickets that only those calls reveal (see Arrivals). Without this, a
+display blank for three hours that comes back 45 numbers on would make 45 tickets issued and
+called in its last five minutes.
 
 Arrivals. Everyone issued a ticket has either been called or is still waiting, so the number of
 tickets issued so far is at least `calls so far + waiting now` (the README's "served + waiting",
@@ -31,8 +36,10 @@ counted in calls so that resets and interleaved ranges do not disturb it). The n
 number never goes down, so its estimate is the running maximum of that sum; when it rises
 between two snapshots, that many tickets were issued in between, spread evenly over the
 interval since the group's previous snapshot (over `FIRST_INTERVAL` before the day's first
-snapshot). A fall of the sum (people who left, no-shows that skipped the counter) un-issues
-nothing. So issued >= called at every snapshot, and every reconstructed call finds a ticket.
+snapshot; over the unseen stretch for those revealed by its calls). A fall of the sum (people
+who left, no-shows that skipped the counter) un-issues nothing. So issued >= called at every
+snapshot. Queues are first come, first called, so the k-th call takes the k-th ticket: a call
+that spreading would place before that ticket's issue is moved to the issue time.
 
 Desks. The desks open at each snapshot, as the data says; they change at the snapshot's time.
 
@@ -50,12 +57,14 @@ field is blank. Its median over the day's positive values becomes the service's
 `expected_minutes`, the estimator's prior, since the data holds no better service time.
 
 Resolution. Times are whole minutes, and a call is placed at the first snapshot that shows it,
-so a reconstructed wait is late by up to one snapshot interval (half of one on average); a
-display stuck on one number for a while turns into a burst of calls when it moves on.
+so a reconstructed wait is late by up to one snapshot interval (half of one on average). A
+display that stands still on one number while the queue shrinks is not second-guessed: its
+calls come in a burst when it moves on (the summary counts calls that came 5 or more at once).
 """
 
 from __future__ import annotations
 
+import bisect
 import csv
 import gzip
 import re
@@ -131,7 +140,7 @@ class Reconstruction:
     stale_numbers: int = 0  # small steps back: stale displays, recalls
     foreign_numbers: int = 0  # numbers of another letter
     blank_numbers: int = 0
-    burst_calls: int = 0  # calls in steps of BURST or more at one snapshot (stuck displays)
+    burst_calls: int = 0  # calls in steps of BURST or more at one snapshot
     skip_reason: str | None = None
 
     @property
@@ -242,11 +251,13 @@ def _segment_for(segments: list[_Segment], number: int) -> _Segment | None:
 def _spread(count: int, start: datetime, end: datetime) -> list[datetime]:
     """`count` moments evenly inside (start, end): the middles of equal slices, whole seconds."""
     span = (end - start).total_seconds()
-    moments = []
-    for i in range(count):
-        offset = int(span * (2 * i + 1) / (2 * count))
-        moments.append(start + timedelta(seconds=offset))
-    return moments
+    return [start + timedelta(seconds=int(span * (2 * i + 1) / (2 * count))) for i in range(count)]
+
+
+def _slice_ends(count: int, start: datetime, end: datetime) -> list[datetime]:
+    """`count` moments in (start, end], the ends of equal slices; the last is `end` itself."""
+    span = (end - start).total_seconds()
+    return [start + timedelta(seconds=int(span * (i + 1) / count)) for i in range(count)]
 
 
 def reconstruct(group: Group) -> Reconstruction:
@@ -256,21 +267,28 @@ def reconstruct(group: Group) -> Reconstruction:
         return result
     segments: list[_Segment] = []
     called = issued = 0
+    arrivals: list[datetime] = []
+    calls: list[tuple[datetime, int]] = []
     previous_at: datetime | None = None
+    seen_at: datetime | None = None  # the last snapshot that showed one of our numbers
     last_desks: int | None = None
-    letter = group.letter
     for index, snap in enumerate(group.snapshots):
         if snap.desks != last_desks:
             result.desks.append((snap.at, snap.desks))
             last_desks = snap.desks
+        interval_start = previous_at if previous_at is not None else snap.at - FIRST_INTERVAL
+        unknown_since: datetime | None = None
         new_calls: list[int] = []
-        number = own_number(snap.number, letter)
+        number = own_number(snap.number, group.letter)
         if number is None:
             if snap.number:
                 result.foreign_numbers += 1
             else:
                 result.blank_numbers += 1
         else:
+            if seen_at is not None and seen_at != previous_at:
+                unknown_since = seen_at  # blank or foreign numbers in between
+            seen_at = snap.at
             segment = _segment_for(segments, number)
             if segment is None:
                 segments.append(_Segment(number, index))
@@ -285,19 +303,32 @@ def reconstruct(group: Group) -> Reconstruction:
         called += len(new_calls)
         if len(new_calls) >= BURST:
             result.burst_calls += len(new_calls)
-        estimate = called + snap.waiting
-        if estimate > issued:
-            start = previous_at if previous_at is not None else snap.at - FIRST_INTERVAL
-            published = (
-                group.snapshots[index - 1].office_estimate if index else snap.office_estimate
+        rise = called + snap.waiting - issued
+        if rise > 0:
+            # Tickets that only the calls of an unseen stretch reveal were issued within it.
+            hidden = min(rise, len(new_calls)) if unknown_since is not None else 0
+            arrivals += _spread(hidden, unknown_since, snap.at) if hidden else []
+            arrivals += _spread(rise - hidden, interval_start, snap.at)
+            issued += rise
+        if unknown_since is not None and new_calls:
+            calls += zip(
+                _slice_ends(len(new_calls), unknown_since, snap.at), new_calls, strict=True
             )
-            result.arrivals.extend(
-                Arrival(at, published) for at in _spread(estimate - issued, start, snap.at)
-            )
-            issued = estimate
-        result.calls.extend(Call(snap.at, f"{letter}{n:03d}") for n in new_calls)
+        else:
+            calls += [(snap.at, n) for n in new_calls]
         previous_at = snap.at
     result.segments = len(segments)
     if not segments:
         result.skip_reason = "no ticket numbers"
+    # First come, first called: the k-th call takes the k-th ticket, never before its issue.
+    arrivals.sort()
+    calls.sort(key=lambda c: c[0])
+    published = [s.office_estimate for s in group.snapshots]
+    moments = [s.at for s in group.snapshots]
+    result.arrivals = [
+        Arrival(at, published[max(bisect.bisect_left(moments, at) - 1, 0)]) for at in arrivals
+    ]
+    result.calls = [
+        Call(max(at, arrivals[k]), f"{group.letter}{n:03d}") for k, (at, n) in enumerate(calls)
+    ]
     return result

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from frontdesk.db import Database
 from frontdesk.queue import errors
-from frontdesk.replay.reconstruct import Reconstruction
-from frontdesk.services.core import Actor, Core, UnitOfWork
+from frontdesk.replay.reconstruct import Arrival, Call, Reconstruction
+from frontdesk.services.core import Actor, Core
 from frontdesk.services.desks import close_desk, open_desk
 from frontdesk.services.tickets import call_next, finish, issue_ticket
 from frontdesk.settings import Settings, parse
@@ -151,21 +151,6 @@ def build_settings(office: str, plans: list[Plan], database_url: str) -> Setting
     )
 
 
-class _QuietUnitOfWork(UnitOfWork):
-    """A unit of work that builds no live-screen events when nobody listens. A replay has no
-    screens, and the queue summary made after every change would double its run time.
-    (Belongs in the core: UnitOfWork._publish could return early without listeners.)"""
-
-    def _publish(self) -> None:
-        if self.core.listeners:
-            super()._publish()
-
-
-class ReplayCore(Core):
-    def unit_of_work(self) -> UnitOfWork:
-        return _QuietUnitOfWork(self)
-
-
 class VirtualClock:
     """The replay's UTC time; moved forward by the driver, never by the wall clock."""
 
@@ -181,7 +166,7 @@ class _Driver:
         self.core, self.plans, self.clock = core, plans, clock
         self.outcome = Outcome()
         self.open: dict[int, set[int]] = {i: set() for i in range(len(plans))}
-        self.held: dict[int, tuple[str, TicketRecord]] = {}  # desk -> its called ticket
+        self.held: dict[int, str] = {}  # desk -> the id of the ticket it called
         self.last_call: dict[int, datetime] = {}
         self.by_id: dict[str, TicketRecord] = {}
 
@@ -210,7 +195,7 @@ class _Driver:
     def release(self, desk: int) -> None:
         held = self.held.pop(desk, None)
         if held is not None:
-            finish(self.core, self.clerk(desk), held[0])
+            finish(self.core, self.clerk(desk), held)
 
     def sync_desks(self, i: int, target: int) -> None:
         pool, open_now = self.plans[i].desks, self.open[i]
@@ -228,7 +213,7 @@ class _Driver:
             close_desk(self.core, self.clerk(desk), desk)
             open_now.discard(desk)
 
-    def issue(self, i: int, arrival) -> None:
+    def issue(self, i: int, arrival: Arrival) -> None:
         plan = self.plans[i]
         try:
             view = issue_ticket(self.core, KIOSK, service=plan.code, language="pl")
@@ -246,7 +231,7 @@ class _Driver:
         self.by_id[view["id"]] = record
         self.outcome.tickets.append(record)
 
-    def call(self, i: int, call) -> None:
+    def call(self, i: int, call: Call) -> None:
         plan = self.plans[i]
         # The desk that called longest ago (never-used ones first); a closed one if none is
         # open, which the next snapshot closes again.
@@ -265,7 +250,7 @@ class _Driver:
             call.number,
             desk,
         )
-        self.held[desk] = (view["id"], record)
+        self.held[desk] = view["id"]
 
 
 def replay_plans(office: str, plans: list[Plan]) -> Outcome:
@@ -280,7 +265,7 @@ def replay_plans(office: str, plans: list[Plan]) -> Outcome:
             db.create_all()
             starts = [t for p in plans for t, _ in p.rec.desks[:1]]
             clock = VirtualClock(min(starts).astimezone(UTC))
-            core = ReplayCore(settings=settings, db=db, clock=clock)
+            core = Core(settings=settings, db=db, clock=clock)
             return _Driver(core, plans, clock).run()
         finally:
             db.dispose()

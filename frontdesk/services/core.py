@@ -122,6 +122,8 @@ class UnitOfWork:
         return entry
 
     def _publish(self) -> None:
+        if not self.core.listeners:
+            return  # nobody to tell (replays, tools): skip building the queue summary
         events = list(self.events)
         if self.queue_changed:
             from frontdesk.services.views import queue_changed_event

@@ -183,7 +183,8 @@ def reinstate(core: Core, actor: Actor, ticket_id: str) -> dict:
     """Put a no-show back in the queue at its original place, within the office's window."""
     with core.unit_of_work() as uow:
         ticket = _ticket(uow, ticket_id)
-        rules.check_transition(ticket.status, S.WAITING)
+        if ticket.status is not S.NO_SHOW:
+            raise errors.InvalidTransition(status=ticket.status.value, target="reinstate")
         window = core.settings.reinstate_minutes
         if (uow.now - ticket.no_show_at).total_seconds() > window * 60:
             raise errors.ReinstateWindowPassed(minutes=window)
@@ -217,8 +218,9 @@ def transfer(
         desk_config(core, desk)
     with core.unit_of_work() as uow:
         ticket = _ticket(uow, ticket_id)
-        if ticket.status is not S.WAITING:
-            rules.check_transition(ticket.status, S.WAITING)
+        if ticket.status not in (S.WAITING, S.CALLED, S.SERVING):
+            # A no-show comes back only through reinstate, which minds the window.
+            raise errors.InvalidTransition(status=ticket.status.value, target="transfer")
         uow.log(
             "ticket.transferred",
             actor,

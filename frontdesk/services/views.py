@@ -39,15 +39,20 @@ def open_desks(session: Session) -> set[int]:
     return set(session.exec(select(DeskState.number).where(DeskState.open)).all())
 
 
-def service_loads(settings: Settings, session: Session, today: date) -> dict[str, ServiceLoad]:
-    """Queue length, open desks and recent visit length of every service, in three queries
-    whatever the number of services (this runs after every change, for every screen)."""
+def service_loads(
+    settings: Settings, session: Session, today: date, only: str | None = None
+) -> dict[str, ServiceLoad]:
+    """Queue length, open desks and recent visit length of every service (or `only` one), in
+    three queries whatever the number of services: this runs after every change."""
+    scope = [s for s in settings.services if only is None or s.code == only]
+    codes = [s.code for s in scope]
     waiting = dict(
         session.exec(
             select(Ticket.service, func.count())
             .where(
                 Ticket.office_day == today,
                 Ticket.status == TicketStatus.WAITING,
+                col(Ticket.service).in_(codes),
                 col(Ticket.target_desk).is_(None),
             )
             .group_by(Ticket.service)
@@ -63,6 +68,7 @@ def service_loads(settings: Settings, session: Session, today: date) -> dict[str
         .where(
             Ticket.office_day == today,
             Ticket.status == TicketStatus.DONE,
+            col(Ticket.service).in_(codes),
             col(Ticket.called_at).is_not(None),
         )
         .subquery()
@@ -76,7 +82,7 @@ def service_loads(settings: Settings, session: Session, today: date) -> dict[str
         recent.setdefault(service, []).append((done - called).total_seconds() / 60)
     desks = open_desks(session)
     loads = {}
-    for service in settings.services:
+    for service in scope:
         serving = [d.number for d in settings.desks if service.code in d.services]
         # Before the first clerk signs in, count the desks that will serve: an estimate of
         # "no desk open" would be either infinite or a guess.
@@ -122,7 +128,9 @@ def ticket_view(core: Core, session: Session, ticket: Ticket) -> dict:
     if ticket.status is TicketStatus.WAITING:
         ahead = people_ahead(session, ticket)
         position = ahead + 1
-        load = service_loads(settings, session, ticket.office_day)[ticket.service]
+        load = service_loads(settings, session, ticket.office_day, only=ticket.service)[
+            ticket.service
+        ]
         eta = (
             load.eta(ahead)
             if ticket.target_desk is None
