@@ -23,6 +23,7 @@ from werkzeug.serving import make_server  # noqa: E402
 
 from frontdesk.app import create_app  # noqa: E402
 from frontdesk.db import Database  # noqa: E402
+from frontdesk.events import RecordingBroadcaster  # noqa: E402
 from frontdesk.services import staff, tickets  # noqa: E402
 from frontdesk.services.core import Actor, Core  # noqa: E402
 from frontdesk.settings import load  # noqa: E402
@@ -35,8 +36,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def percentiles(samples: list[float]) -> str:
     ordered = sorted(samples)
     q = statistics.quantiles(ordered, n=100)
-    return (f"p50 {q[49]:7.2f}  p95 {q[94]:7.2f}  p99 {q[98]:7.2f}  max {ordered[-1]:7.2f}"
-            f"  (n={len(ordered)})")
+    return (
+        f"p50 {q[49]:7.2f}  p95 {q[94]:7.2f}  p99 {q[98]:7.2f}  max {ordered[-1]:7.2f}"
+        f"  (n={len(ordered)})"
+    )
 
 
 def timed(action) -> tuple[float, object]:
@@ -47,8 +50,10 @@ def timed(action) -> tuple[float, object]:
 
 def service_layer(core: Core, count: int) -> None:
     desks = [d.number for d in core.settings.desks if "registration" in d.services]
-    issue_ms = [timed(lambda: tickets.issue_ticket(
-        core, KIOSK, service="registration", language="pl"))[0] for _ in range(count)]
+    issue_ms = [
+        timed(lambda: tickets.issue_ticket(core, KIOSK, service="registration", language="pl"))[0]
+        for _ in range(count)
+    ]
     call_ms = []
     for i in range(count):
         ms, view = timed(lambda i=i: tickets.call_next(core, CLERK, desks[i % len(desks)]))
@@ -69,20 +74,25 @@ def over_http(core: Core, count: int) -> None:
     kiosk = requests.Session()
     kiosk.headers["Authorization"] = f"Bearer {token}"
     clerk = requests.Session()
-    clerk.post(f"{base}/session", json={"username": "bench-clerk-http",
-                                        "password": "bench-password"}).raise_for_status()
+    clerk.post(
+        f"{base}/session", json={"username": "bench-clerk-http", "password": "bench-password"}
+    ).raise_for_status()
     desks = [d.number for d in core.settings.desks if "registration" in d.services]
     try:
         issue_ms = []
         for _ in range(count):
-            ms, response = timed(lambda: kiosk.post(
-                f"{base}/tickets", json={"service": "registration", "language": "pl"}))
+            ms, response = timed(
+                lambda: kiosk.post(
+                    f"{base}/tickets", json={"service": "registration", "language": "pl"}
+                )
+            )
             assert response.status_code == 201, response.text
             issue_ms.append(ms)
         call_ms = []
         for i in range(count):
-            ms, response = timed(lambda i=i: clerk.post(
-                f"{base}/desks/{desks[i % len(desks)]}/call-next"))
+            ms, response = timed(
+                lambda i=i: clerk.post(f"{base}/desks/{desks[i % len(desks)]}/call-next")
+            )
             assert response.status_code == 200, response.text
             call_ms.append(ms)
             clerk.post(f"{base}/tickets/{response.json()['id']}/finish").raise_for_status()
@@ -103,9 +113,11 @@ def main() -> None:
     args = parser.parse_args()
     base = load(ROOT / "config.toml")
     with tempfile.TemporaryDirectory() as tmp:
-        settings = base.model_copy(update={
-            "printer": base.printer.model_copy(update={"backend": "none"}),
-        })
+        settings = base.model_copy(
+            update={
+                "printer": base.printer.model_copy(update={"backend": "none"}),
+            }
+        )
         targets = [("SQLite (WAL, BEGIN IMMEDIATE)", f"sqlite:///{tmp}/bench.db")]
         if args.postgres:
             targets.append(("PostgreSQL (SKIP LOCKED)", args.postgres))
@@ -114,7 +126,10 @@ def main() -> None:
                 db = Database(url)
                 db.create_all()
                 print(f"{label}, {layer}, {args.tickets} tickets, latency in ms:")
-                run(Core(settings=settings, db=db), args.tickets)
+                # A listener makes the service layer pay for the live-screen summary too.
+                run(
+                    Core(settings=settings, db=db, listeners=[RecordingBroadcaster()]), args.tickets
+                )
                 db.dispose()
                 _reset(url)
 
