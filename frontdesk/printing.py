@@ -67,19 +67,19 @@ class TicketPrinting:
             )
         return render(printout)
 
+    def status_payload(self) -> dict | None:
+        status = self.last_status
+        if status is None:
+            return None
+        return {
+            "online": status.online,
+            "message": status.message,
+            "pending": status.pending,
+            "failed_job": status.failed_job_id,
+        }
+
     def _report(self, status: PrinterStatus) -> None:
         self.last_status = status
         self.core.publish(
-            [
-                ev.Event(
-                    ev.PRINTER_STATUS,
-                    {
-                        "online": status.online,
-                        "message": status.message,
-                        "pending": status.pending,
-                        "failed_job": status.failed_job_id,
-                    },
-                    (ev.STAFF, ev.KIOSKS),
-                )
-            ]
+            [ev.Event(ev.PRINTER_STATUS, self.status_payload(), (ev.STAFF, ev.KIOSKS))]
         )

@@ -20,8 +20,8 @@ class SocketIOBroadcaster:
 
     def publish(self, events: list[ev.Event]) -> None:
         for event in events:
-            for room in event.rooms:
-                self.socketio.emit(event.name, event.payload, to=room)
+            # One emit to all the rooms: a client in several of them hears the event once.
+            self.socketio.emit(event.name, event.payload, to=list(event.rooms))
 
 
 class FrontdeskNamespace(Namespace):
@@ -45,6 +45,12 @@ class FrontdeskNamespace(Namespace):
             join_room(room)
         with self.core().reading() as session:
             emit(ev.STATE, views.snapshot(self.core(), session, role))
+        printing = current_app.extensions.get("frontdesk.printing")
+        if printing is not None and role in ("kiosk", "clerk", "supervisor", "admin"):
+            # Status is announced only on change, so a screen that connects late is told now.
+            status = printing.status_payload()
+            if status is not None:
+                emit(ev.PRINTER_STATUS, status)
 
     def on_follow(self, data: object):
         """A phone page follows one ticket: joining its room needs the ticket's secret id."""

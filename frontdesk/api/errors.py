@@ -3,7 +3,7 @@ Domain errors become 4xx here, once; no traceback ever reaches a client."""
 
 from __future__ import annotations
 
-from flask import current_app, jsonify
+from flask import current_app, jsonify, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -36,8 +36,12 @@ def invalid_body(exc: ValidationError):
     return error_response(400, "invalid_input", {"field": ", ".join(fields)}, fields=fields)
 
 
-@bp.errorhandler(HTTPException)
+@bp.app_errorhandler(HTTPException)
 def http_error(exc: HTTPException):
+    # Routing errors (no such path, wrong method) never reach a blueprint's own handlers,
+    # so this one is app-wide and answers JSON only under the API's prefix.
+    if not request.path.startswith(f"{bp.url_prefix}/"):
+        return exc
     code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
         exc.code, "bad_json" if exc.code == 400 else "invalid_input"
     )

@@ -9,6 +9,7 @@ from frontdesk.queue import errors
 from frontdesk.queue.model import DeskState, Ticket, TicketStatus
 from frontdesk.services.core import Actor, Core
 from frontdesk.services.tickets import claim_desk, desk_config
+from frontdesk.services.views import iso
 
 
 def open_desk(core: Core, actor: Actor, desk_number: int) -> dict:
@@ -77,5 +78,5 @@ def log_queue_jump_demand(
         "desk": desk.number,
         "ticket_id": ticket_id,
         "language": language,
-        "at": entry.at.isoformat(),
+        "at": iso(entry.at),
     }
