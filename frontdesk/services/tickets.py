@@ -121,9 +121,7 @@ def call_next(core: Core, actor: Actor, desk_number: int) -> dict | None:
         if ticket is None:
             uow.commit()
             return None
-        view = _call(uow, actor, ticket, desk)
-        uow.commit()
-    return view
+        return _call(uow, actor, ticket, desk)
 
 
 def call_ticket(core: Core, actor: Actor, ticket_id: str, desk_number: int, reason: str) -> dict:
@@ -135,10 +133,10 @@ def call_ticket(core: Core, actor: Actor, ticket_id: str, desk_number: int, reas
         claim_desk(uow, desk, actor)
         ticket = _ticket(uow, ticket_id)
         rules.check_transition(ticket.status, S.CALLED)
+        if ticket.office_day != uow.today:
+            raise errors.InvalidTransition(status="from an earlier day", target="called")
         due = _next_for(uow, desk)
-        view = _call(uow, actor, ticket, desk, reason=reason, due=due)
-        uow.commit()
-    return view
+        return _call(uow, actor, ticket, desk, reason=reason, due=due)
 
 
 def recall(core: Core, actor: Actor, ticket_id: str) -> dict:
@@ -244,7 +242,12 @@ def verify_priority(core: Core, actor: Actor, ticket_id: str, accepted: bool) ->
     had without it, as a normal ticket, and goes back to wait there if it was already called."""
     with core.unit_of_work() as uow:
         ticket = _ticket(uow, ticket_id)
-        if ticket.priority is None or ticket.status not in (S.WAITING, S.CALLED, S.SERVING):
+        # A priority is decided once: a verified one is not taken back, a rejected one stays so.
+        if ticket.priority_status is not PriorityStatus.DECLARED or ticket.status not in (
+            S.WAITING,
+            S.CALLED,
+            S.SERVING,
+        ):
             raise errors.NoPriorityToVerify()
         uow.log(
             "priority.verified" if accepted else "priority.rejected",

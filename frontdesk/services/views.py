@@ -103,8 +103,12 @@ def people_ahead(session: Session, ticket: Ticket) -> int:
         if ticket.target_desk is not None
         else (Ticket.service == ticket.service) & col(Ticket.target_desk).is_(None)
     )
-    earlier = (Ticket.effective_at < ticket.effective_at) | (
-        (Ticket.effective_at == ticket.effective_at) & (Ticket.seq < ticket.seq)
+    # The same order as rules.order_key: effective time, then number, then letter.
+    same_time = Ticket.effective_at == ticket.effective_at
+    earlier = (
+        (Ticket.effective_at < ticket.effective_at)
+        | (same_time & (Ticket.seq < ticket.seq))
+        | (same_time & (Ticket.seq == ticket.seq) & (Ticket.number < ticket.number))
     )
     return session.exec(
         select(func.count())

@@ -23,6 +23,7 @@ COMMAND = Path(sys.executable).with_name("frontdesk")
 OFFICE, DAY = "USC_Sandomierska", "2020-01-02"
 REQUIRED = {"service", "number", "issued_at", "called_at", "estimated_wait_min", "actual_wait_min"}
 
+
 def replay(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(COMMAND), "replay", str(DATA), *args],

@@ -23,7 +23,6 @@ T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 EXPECTED_TRANSITIONS = {
     (S.WAITING, S.CALLED),
     (S.WAITING, S.CANCELLED),
-    (S.CALLED, S.CALLED),
     (S.CALLED, S.SERVING),
     (S.CALLED, S.DONE),
     (S.CALLED, S.NO_SHOW),
@@ -81,6 +80,12 @@ def test_transition_table_covers_every_status():
 @pytest.mark.parametrize("final", [S.DONE, S.CANCELLED])
 def test_done_and_cancelled_are_final(final):
     assert rules.ALLOWED_TRANSITIONS[final] == frozenset()
+
+
+def test_a_called_ticket_cannot_be_called_again():
+    # A recall is not a transition; calling a held ticket anew would take it from its desk.
+    with pytest.raises(InvalidTransition):
+        rules.check_transition(S.CALLED, S.CALLED)
 
 
 def test_a_waiting_ticket_cannot_be_finished_or_served_without_being_called():

@@ -452,6 +452,19 @@ def test_transfer_keeps_original_issue_time(core, clock):
     assert [serve(core, 3) for _ in range(4)] == ["A001", "B001", "B002", None]
 
 
+def test_position_shown_agrees_with_the_calling_order_for_a_transferred_ticket(core):
+    # The clock stands still: A001 and B001 have the same issue time and sequence number, so
+    # the number decides, and A001 (sent over from ids) is called first.
+    sent = issue(core, "ids")
+    call(core, 2)
+    tickets.transfer(core, CLERK, sent["id"], service="cars")
+    later = issue(core, "cars")
+    assert view(core, sent["id"])["position"] == 1
+    assert later["people_ahead"] == 1, "B001 is told nobody is ahead, yet A001 goes first"
+    assert view(core, later["id"])["position"] == 2
+    assert call(core, 3) == "A001"
+
+
 def test_transfer_keeps_a_priority_boost(core, clock):
     issue(core, "cars")  # B001 at 08:00
     clock.advance(minutes=10)
@@ -774,3 +787,35 @@ def test_opening_a_desk_by_calling_is_audited_with_the_call_in_one_transaction(c
     kinds = [(e.kind, e.desk) for e in audit(core)]
     assert kinds == [("ticket.issued", None), ("desk.opened", 2), ("ticket.called", 2)]
     assert audit(core, kind="ticket.called")[0].ticket_id == ticket["id"]
+
+
+def test_a_priority_is_decided_once(core):
+    accepted = issue(core, priority="pregnant")
+    tickets.verify_priority(core, CLERK, accepted["id"], True)
+    with pytest.raises(errors.NoPriorityToVerify):
+        tickets.verify_priority(core, CLERK, accepted["id"], False)
+    rejected = issue(core, priority="pregnant")
+    tickets.verify_priority(core, CLERK, rejected["id"], False)
+    with pytest.raises(errors.NoPriorityToVerify):
+        tickets.verify_priority(core, CLERK, rejected["id"], True)
+    assert row(core, accepted["id"]).priority_status is PriorityStatus.VERIFIED
+    assert row(core, rejected["id"]).effective_at == row(core, rejected["id"]).issued_at
+
+
+def test_a_ticket_from_an_earlier_day_cannot_be_called_out_of_order(core, clock):
+    yesterday = issue(core)
+    clock.advance(days=1)
+    with pytest.raises(errors.InvalidTransition):
+        tickets.call_ticket(core, CLERK, yesterday["id"], 1, "appointment")
+    assert row(core, yesterday["id"]).status is S.WAITING
+
+
+def test_people_ahead_follow_the_calling_order_when_time_and_number_tie(core):
+    # A001 moved into "cars" ties with B001 on time and number: the letter decides, on the
+    # ticket exactly as at the desk.
+    moved = issue(core, "ids")
+    local = issue(core, "cars")
+    tickets.transfer(core, CLERK, moved["id"], service="cars")
+    assert view(core, moved["id"])["people_ahead"] == 0
+    assert view(core, local["id"])["people_ahead"] == 1
+    assert call(core, 3) == "A001"
