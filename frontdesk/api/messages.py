@@ -24,12 +24,10 @@ MESSAGES = {
     "unknown_need": N_("“%(need)s” is not a need this office lists."),
     "unknown_language": N_("Language “%(language)s” is not served here."),
     "unknown_alert_kind": N_("“%(kind)s” is not a kind of alert."),
-    "office_closed": N_("The office is closed now."),
     "service_closed": N_("No more tickets are issued for this service today."),
     "service_full": N_("All of today's tickets for this service have been issued."),
     "invalid_transition": N_("A ticket that is %(status)s cannot be moved to %(target)s."),
     "desk_busy": N_("Desk %(desk)s is still serving %(ticket)s: finish it first."),
-    "not_this_desk": N_("This ticket is held by another desk."),
     "recall_limit_reached": N_(
         "This number has been called %(limit)s times already; mark it as absent."
     ),

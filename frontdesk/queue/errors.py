@@ -62,12 +62,8 @@ class UnknownAlertKind(InvalidInput):
     code = "unknown_alert_kind"
 
 
-class OfficeClosed(DomainError):
-    code = "office_closed"
-
-
 class ServiceClosed(DomainError):
-    """Past the service's last-ticket time today."""
+    """Outside opening hours, or past the service's last-ticket time today."""
 
     code = "service_closed"
 
@@ -88,12 +84,6 @@ class DeskBusy(DomainError):
     """The desk still holds a visitor; finish, transfer or mark them absent first."""
 
     code = "desk_busy"
-
-
-class NotThisDesk(DomainError):
-    """The ticket is held by another desk."""
-
-    code = "not_this_desk"
 
 
 class RecallLimitReached(DomainError):

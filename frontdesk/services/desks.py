@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, select
-
 from frontdesk import events as ev
 from frontdesk.queue import errors
-from frontdesk.queue.model import DeskState, Ticket, TicketStatus
+from frontdesk.queue.model import DeskState, Ticket
 from frontdesk.services.core import Actor, Core
-from frontdesk.services.tickets import claim_desk, desk_config
+from frontdesk.services.tickets import claim_desk, desk_config, ensure_desk_free
 from frontdesk.services.views import iso
 
 
@@ -24,14 +22,7 @@ def open_desk(core: Core, actor: Actor, desk_number: int) -> dict:
 def close_desk(core: Core, actor: Actor, desk_number: int) -> dict:
     desk = desk_config(core, desk_number)
     with core.unit_of_work() as uow:
-        held = uow.session.exec(
-            select(Ticket.number).where(
-                Ticket.desk == desk.number,
-                col(Ticket.status).in_((TicketStatus.CALLED, TicketStatus.SERVING)),
-            )
-        ).first()
-        if held is not None:
-            raise errors.DeskBusy(desk=desk.number, ticket=held)
+        ensure_desk_free(uow, desk.number)
         state = uow.session.get(DeskState, desk.number)
         if state is not None and state.open:
             state.open, state.clerk = False, None

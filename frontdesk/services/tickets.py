@@ -95,13 +95,8 @@ def issue_ticket(
 def _next_seq(uow: UnitOfWork, letter: str) -> int:
     """Bump today's counter for the letter in one atomic statement: numbers never repeat,
     whatever the concurrency, and survive restarts because they live in the database."""
-    insert = (
-        postgresql.insert
-        if uow.session.get_bind().dialect.name == "postgresql"
-        else (sqlite.insert)
-    )
     statement = (
-        insert(TicketCounter)
+        _insert(uow)(TicketCounter)
         .values(office_day=uow.today, letter=letter, last_seq=1)
         .on_conflict_do_update(
             index_elements=["office_day", "letter"],
@@ -281,6 +276,11 @@ def _postgres(uow: UnitOfWork) -> bool:
     return uow.session.get_bind().dialect.name == "postgresql"
 
 
+def _insert(uow: UnitOfWork):
+    """The dialect's INSERT, which knows ON CONFLICT (both SQLite and PostgreSQL do)."""
+    return postgresql.insert if _postgres(uow) else sqlite.insert
+
+
 def _ticket(uow: UnitOfWork, ticket_id: str) -> Ticket:
     statement = select(Ticket).where(Ticket.id == ticket_id)
     if _postgres(uow):
@@ -295,9 +295,8 @@ def claim_desk(
     uow: UnitOfWork, desk: Desk, actor: Actor, *, require_free: bool = True
 ) -> DeskState:
     """Lock the desk (so one desk never calls twice at once), open it, and check it is free."""
-    insert = postgresql.insert if _postgres(uow) else sqlite.insert
     uow.session.execute(
-        insert(DeskState).values(number=desk.number, open=False).on_conflict_do_nothing()
+        _insert(uow)(DeskState).values(number=desk.number, open=False).on_conflict_do_nothing()
     )
     statement = select(DeskState).where(DeskState.number == desk.number)
     if _postgres(uow):
@@ -315,14 +314,19 @@ def claim_desk(
         )
     if not require_free:
         return state
+    ensure_desk_free(uow, desk.number)
+    return state
+
+
+def ensure_desk_free(uow: UnitOfWork, desk_number: int) -> None:
+    """A desk holds at most one visitor: refuse while it still has one called or served."""
     held = uow.session.exec(
         select(Ticket.number).where(
-            Ticket.desk == desk.number, col(Ticket.status).in_((S.CALLED, S.SERVING))
+            Ticket.desk == desk_number, col(Ticket.status).in_((S.CALLED, S.SERVING))
         )
     ).first()
     if held is not None:
-        raise errors.DeskBusy(desk=desk.number, ticket=held)
-    return state
+        raise errors.DeskBusy(desk=desk_number, ticket=held)
 
 
 def _next_for(uow: UnitOfWork, desk: Desk) -> Ticket | None:
