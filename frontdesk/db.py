@@ -63,6 +63,28 @@ class Database:
         import frontdesk.queue.model  # noqa: F401  (registers the tables)
 
         SQLModel.metadata.create_all(self.engine)
+        with self.engine.begin() as connection:
+            for statement in append_only_guard(self.dialect):
+                connection.exec_driver_sql(statement)
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def append_only_guard(dialect: str) -> list[str]:
+    """Triggers that make the database itself refuse to change or delete event-log rows, so
+    the audit trail holds even against a mistaken query or a hand-edited database."""
+    message = "the event log is append-only"
+    if dialect == "postgresql":
+        return [
+            "CREATE OR REPLACE FUNCTION frontdesk_append_only() RETURNS trigger "
+            f"LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '{message}'; END $$",
+            "DROP TRIGGER IF EXISTS auditevent_append_only ON auditevent",
+            "CREATE TRIGGER auditevent_append_only BEFORE UPDATE OR DELETE ON auditevent "
+            "FOR EACH ROW EXECUTE FUNCTION frontdesk_append_only()",
+        ]
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS auditevent_no_{action.lower()} BEFORE {action} ON "
+        f"auditevent BEGIN SELECT RAISE(ABORT, '{message}'); END"
+        for action in ("UPDATE", "DELETE")
+    ]

@@ -819,3 +819,13 @@ def test_people_ahead_follow_the_calling_order_when_time_and_number_tie(core):
     assert view(core, moved["id"])["people_ahead"] == 0
     assert view(core, local["id"])["people_ahead"] == 1
     assert call(core, 3) == "A001"
+
+
+def test_the_database_refuses_to_change_or_delete_the_event_log(core):
+    issue(core)
+    with core.db.engine.connect() as connection:
+        for statement in ("UPDATE auditevent SET actor = 'someone else'", "DELETE FROM auditevent"):
+            with pytest.raises(Exception, match="append-only"):
+                connection.exec_driver_sql(statement)
+            connection.rollback()
+    assert [e.actor for e in audit(core)] == ["kiosk:hall-kiosk"]
