@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 import requests
 import socketio
-import websocket
 from sqlmodel import select
 
 from frontdesk.queue.model import ApiToken, Ticket
@@ -25,20 +24,10 @@ from frontdesk.sweeper import Sweeper
 from tests.support.core import office_settings
 from tests.support.web import PASSWORD, bearer, sign_in
 
+pytestmark = pytest.mark.usefixtures("quick_websocket_close")
+
 API = "/api/v1"
 WAIT = 5.0  # seconds; never reached when things work
-
-
-@pytest.fixture(autouse=True)
-def quick_websocket_close(monkeypatch):
-    """websocket-client waits up to 3 s for the server's closing frame, which the client's own
-    read loop usually takes first; half a second is plenty on loopback."""
-    close = websocket.WebSocket.close
-    monkeypatch.setattr(
-        websocket.WebSocket,
-        "close",
-        lambda self, *args, timeout=0.5, **kwargs: close(self, *args, timeout=timeout, **kwargs),
-    )
 
 
 @pytest.fixture

@@ -16,10 +16,11 @@ from collections.abc import Iterator
 
 import pytest
 import socketio
-import websocket
 
 from tests.support.core import office_settings
 from tests.support.web import bearer, sign_in
+
+pytestmark = pytest.mark.usefixtures("quick_websocket_close")
 
 API = "/api/v1"
 WAIT = 5.0  # seconds; never reached when things work
@@ -179,18 +180,6 @@ def test_a_kiosk_may_ask_not_to_print(client, credentials, printer):
 
 
 # A printer that is down
-
-
-@pytest.fixture(autouse=True)
-def quick_websocket_close(monkeypatch):
-    """websocket-client waits up to 3 s for the server's closing frame, which the client's own
-    read loop usually takes first; half a second is plenty on loopback."""
-    close = websocket.WebSocket.close
-    monkeypatch.setattr(
-        websocket.WebSocket,
-        "close",
-        lambda self, *args, timeout=0.5, **kwargs: close(self, *args, timeout=timeout, **kwargs),
-    )
 
 
 def _wait(events: queue.Queue[dict], match) -> dict:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+import websocket
 from werkzeug.serving import make_server
 
 from frontdesk.app import create_app
@@ -105,3 +106,15 @@ class LiveServer:
 def live_server(app) -> Iterator[LiveServer]:
     with LiveServer(app) as server:
         yield server
+
+
+@pytest.fixture
+def quick_websocket_close(monkeypatch):
+    """websocket-client waits up to 3 s for the server's closing frame, which the client's own
+    read loop usually takes first; half a second is plenty on loopback."""
+    close = websocket.WebSocket.close
+    monkeypatch.setattr(
+        websocket.WebSocket,
+        "close",
+        lambda self, *args, timeout=0.5, **kwargs: close(self, *args, timeout=timeout, **kwargs),
+    )
