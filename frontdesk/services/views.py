@@ -15,7 +15,7 @@ from frontdesk import events as ev
 from frontdesk.queue import rules
 from frontdesk.queue.model import Alert, AlertStatus, DeskState, Ticket, TicketCounter, TicketStatus
 from frontdesk.services.core import Core
-from frontdesk.settings import Service, Settings
+from frontdesk.settings import WEEKDAYS, Service, Settings
 
 RECENT_VISITS = 10
 HELD = (TicketStatus.CALLED, TicketStatus.SERVING)
@@ -170,7 +170,8 @@ def accepting_tickets(settings: Settings, service: Service, now: datetime, issue
     if not settings.office.enforce_hours:
         return True
     local = rules.local_time(now, settings.office.zone)
-    hours = settings.office.hours.get(local.strftime("%a").lower())
+    # By index, not strftime("%a"), which follows the server's locale.
+    hours = settings.office.hours.get(WEEKDAYS[local.weekday()])
     if hours is None or not hours.opens <= local.time() < hours.closes:
         return False
     last: time | None = service.last_ticket

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime, time
 
 import pytest
 from sqlmodel import select
@@ -14,8 +15,8 @@ from frontdesk.queue import errors
 from frontdesk.queue.model import Alert, AuditEvent, Ticket
 from frontdesk.services import alerts, desks, reports, tickets
 from frontdesk.services.core import Actor
-from frontdesk.services.views import ticket_view
-from tests.support.core import CLERK, KIOSK, SUPERVISOR
+from frontdesk.services.views import accepting_tickets, ticket_view
+from tests.support.core import CLERK, KIOSK, SUPERVISOR, office_settings
 
 
 def audit_kinds(core) -> list[str]:
@@ -143,3 +144,26 @@ def test_the_daily_report_counts_waits_no_shows_out_of_order_calls_and_demands(c
 
     rows = list(csv.DictReader(io.StringIO(reports.as_csv(report))))
     assert rows[0]["scope"] == "service" and rows[0]["id"] == "ids" and rows[0]["issued"] == "2"
+
+
+def test_tickets_are_issued_only_within_opening_hours_and_before_the_last_ticket_time():
+    settings = office_settings(
+        office={
+            "name": "Test Office",
+            "timezone": "Europe/Warsaw",
+            "enforce_hours": True,
+            "hours": {"mon": {"opens": "08:00:00", "closes": "16:00:00"}},
+        }
+    )
+    ids = settings.service("ids").model_copy(update={"last_ticket": time(15, 0)})
+
+    def monday(hour: int, minute: int = 0) -> datetime:
+        # 2 March 2026 is a Monday; Warsaw is UTC+1 in winter.
+        return datetime(2026, 3, 2, hour - 1, minute, tzinfo=UTC)
+
+    assert not accepting_tickets(settings, ids, monday(7, 59), 0)
+    assert accepting_tickets(settings, ids, monday(8), 0)
+    assert accepting_tickets(settings, ids, monday(15), 0)
+    assert not accepting_tickets(settings, ids, monday(15, 1), 0)  # past the last ticket
+    assert not accepting_tickets(settings, ids, datetime(2026, 3, 3, 9, tzinfo=UTC), 0)  # Tue
+    assert not accepting_tickets(settings, ids, monday(9), ids.daily_cap)
