@@ -45,12 +45,34 @@ def _core():
     return current_app.extensions["frontdesk"]
 
 
-@cli.command()
+GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
+
+
+@cli.command(with_appcontext=False)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
-    """Run the server (one process; use gunicorn with gunicorn.conf.py in production)."""
-    _serve(current_app._get_current_object(), host, port)
+@click.option(
+    "--gunicorn",
+    "use_gunicorn",
+    is_flag=True,
+    help="Serve with gunicorn and gunicorn.conf.py (production) instead of the built-in server.",
+)
+def serve(host: str, port: int, use_gunicorn: bool) -> None:
+    """Run the server: the built-in one (development, small offices) or gunicorn."""
+    if use_gunicorn:
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        os.execv(
+            gunicorn,
+            [
+                str(gunicorn),
+                "-c",
+                str(GUNICORN_CONFIG),
+                "-b",
+                f"{host}:{port}",
+                "frontdesk.app:create_app()",
+            ],
+        )
+    _serve(_create_app(), host, port)
 
 
 def _serve(app: Flask, host: str, port: int) -> None:

@@ -9,14 +9,18 @@ import re
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import requests
+import socketio
 
 from frontdesk.app import create_app
 from frontdesk.settings import load
+from tests.support._util import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED_CONFIG = REPO / "config.toml"
@@ -322,3 +326,44 @@ def test_flask_commands_work_through_frontdesk(office):
 
     assert result.returncode == 0, result.stderr
     assert "/api/v1/tickets" in result.stdout
+
+
+# serve
+
+
+@pytest.mark.parametrize("server", [[], ["--gunicorn"]], ids=["built-in", "gunicorn"])
+def test_serve_answers_http_and_live_connections(migrated, server):
+    port = free_port()
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "FRONTDESK_"))
+    }
+    environment |= {"FRONTDESK_CONFIG": str(migrated.config), "FRONTDESK_SECRET_KEY": "x" * 32}
+    with (migrated.folder / "serve.log").open("w") as log:
+        process = subprocess.Popen(
+            [str(FRONTDESK), "serve", "--port", str(port), *server],
+            cwd=migrated.folder,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    services = requests.get(f"{url}/api/v1/services", timeout=2)
+                    break
+                except requests.ConnectionError:
+                    assert time.monotonic() < deadline, (migrated.folder / "serve.log").read_text()
+                    time.sleep(0.2)
+            assert services.status_code == 200
+            client = socketio.SimpleClient()
+            client.connect(url, transports=["websocket"], wait_timeout=10)
+            try:
+                name, snapshot = client.receive(timeout=10)
+            finally:
+                client.disconnect()
+            assert name == "state" and snapshot["office"] == "Urząd Dzielnicy Wola"
+        finally:
+            process.terminate()
+            process.wait(15)
