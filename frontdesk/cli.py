@@ -183,10 +183,12 @@ def config_check(path: str | None) -> None:
 @click.option("--out", required=True, type=click.Path(dir_okay=False))
 def replay(data: str, office: str, day, out: str) -> None:
     """Replay a real office day from the Warsaw queue data on a virtual clock."""
-    from frontdesk.replay import run_replay
+    from frontdesk.replay import ReplayDataError, run_replay
 
-    summary = run_replay(Path(data), office, day.date(), Path(out))
-    click.echo(summary)
+    try:
+        click.echo(run_replay(Path(data), office, day.date(), Path(out)))
+    except ReplayDataError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @cli.command()

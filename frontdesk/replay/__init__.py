@@ -166,13 +166,9 @@ def replay_day(data: Path, office: str, day: date, out: Path | None = None) -> R
 
 
 def run_replay(data: Path, office: str, day: date, out: Path) -> str:
-    """The `frontdesk replay` command: replay, write `out`, return the summary to print."""
-    try:
-        return summary(replay_day(data, office, day, out))
-    except ReplayDataError as exc:
-        import click  # the command's way to say "error" and exit 1, without a traceback
-
-        raise click.ClickException(str(exc)) from None
+    """The `frontdesk replay` command: replay, write `out`, return the summary to print.
+    Raises ReplayDataError when the data holds no such office or day."""
+    return summary(replay_day(data, office, day, out))
 
 
 def _minutes(value: float | None) -> str:
