@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import current_app, request
 
 LANGUAGE_COOKIE = "frontdesk_lang"
 
@@ -12,7 +12,7 @@ def languages() -> tuple[str, ...]:
 
 
 def select_locale() -> str:
-    chosen = request.args.get("lang") or session.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
+    chosen = request.args.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
     if chosen in languages():
         return chosen
     default = current_app.extensions["frontdesk"].settings.office.default_language

@@ -8,7 +8,7 @@ from flask_socketio import ConnectionRefusedError as Refused
 from flask_socketio import Namespace, SocketIO, emit, join_room
 
 from frontdesk import events as ev
-from frontdesk.auth import current_actor
+from frontdesk.auth import ISSUERS, current_actor
 from frontdesk.queue.model import Ticket
 from frontdesk.services import staff, views
 from frontdesk.services.core import Core
@@ -46,7 +46,7 @@ class FrontdeskNamespace(Namespace):
         with self.core().reading() as session:
             emit(ev.STATE, views.snapshot(self.core(), session, role))
         printing = current_app.extensions.get("frontdesk.printing")
-        if printing is not None and role in ("kiosk", "clerk", "supervisor", "admin"):
+        if printing is not None and role in ISSUERS:
             # Status is announced only on change, so a screen that connects late is told now.
             status = printing.status_payload()
             if status is not None:
