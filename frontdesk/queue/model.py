@@ -6,7 +6,7 @@ import enum
 import secrets
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -33,11 +33,41 @@ class PriorityStatus(enum.StrEnum):
 class Ticket(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("office_day", "number", name="uq_ticket_day_number"),
-        Index("ix_ticket_queue", "status", "service", "effective_at", "seq"),
+        # Everything that runs per change reads one office day: leading with the day keeps its
+        # cost that of today's tickets, however many past days the table holds. This one serves
+        # the queues (waiting counts, places, the next call, the calls on display).
+        Index(
+            "ix_ticket_day",
+            "office_day",
+            "status",
+            "service",
+            "target_desk",
+            "effective_at",
+            "seq",
+            "number",
+        ),
+        # The last visits finished today per service, newest first, without visiting the rows.
+        Index(
+            "ix_ticket_day_finished", "office_day", "status", "service", "finished_at", "called_at"
+        ),
+        # Who a desk holds, whatever the day: only called and served tickets are looked up here,
+        # at most one per desk, so the search never meets history.
+        Index("ix_ticket_held", "status", "desk"),
+        # The long-wait sweep: only the waiting tickets not flagged yet. Each side's predicate is
+        # written the way SQLAlchemy renders the sweep's condition, so both planners match it.
+        Index(
+            "ix_ticket_long_wait",
+            # status too, though constant here: SQLite without statistics would otherwise
+            # prefer the equality on ix_ticket_held's status to this index's range.
+            "status",
+            "issued_at",
+            sqlite_where=text("status = 'WAITING' AND long_wait_alerted = 0"),
+            postgresql_where=text("status = 'WAITING' AND NOT long_wait_alerted"),
+        ),
     )
 
     id: str = Field(default_factory=new_ticket_id, primary_key=True, max_length=32)
-    office_day: date = Field(index=True)
+    office_day: date
     seq: int
     number: str = Field(max_length=8)
     service: str = Field(max_length=40)

@@ -105,7 +105,8 @@ def raise_long_wait_alerts(core: Core) -> list[dict]:
             .where(
                 Ticket.status == TicketStatus.WAITING,
                 Ticket.issued_at <= threshold,
-                col(Ticket.long_wait_alerted).is_(False),
+                # Rendered as the partial index's own predicate, so the planners use it.
+                ~col(Ticket.long_wait_alerted),
             )
             .with_for_update(skip_locked=True)
         ).all()
