@@ -220,6 +220,9 @@ async def drive(urls: list[str], office: S.Office | None, args) -> dict:
             f"{url}/api/v1/session", json={"username": name, "password": S.CLERK_PASSWORD}
         ) as response:
             response.raise_for_status()
+            csrf = (await response.json()).get("csrf_token")
+        if csrf:  # cookie-authenticated writes carry the page's CSRF token
+            session.headers["X-CSRFToken"] = csrf
         clerks[desk] = (session, url, asyncio.Lock())
     issue_ms: list[float] = []
     call_ms: list[float] = []
@@ -359,10 +362,8 @@ def run_target(target: str, args) -> dict:
         finally:
             for p in procs:
                 p.close()
-        if target == "bare":
-            mode = Path(servers[0].log).read_text(errors="replace").splitlines()[:1]
-        else:
-            mode = []
+        # The server's first line of output says what it runs on.
+        mode = [f"{target}: {line.strip()}" for line in servers[0].tail(200).splitlines()[:1]]
     n_connected = sum(c["connected"] for c in connected)
     failures: dict[str, int] = {}
     for c in connected:

@@ -10,6 +10,9 @@ HERE = Path(__file__).resolve().parent
 BENCHES = [
     ["latency.py", "--tickets", "400"],
     ["replay_estimates.py"],
+    ["http_issue.py"],
+    ["live_load.py"],
+    ["live_load.py", "--processes", "2", "--postgres", "--redis", "--clients", "2000"],
 ]
 
 
