@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 
-from sqlalchemy import func, union_all
+from sqlalchemy import Date, Select, bindparam, func, union_all
 from sqlmodel import Session, col, select
 
 from frontdesk import events as ev
@@ -39,48 +40,55 @@ def open_desks(session: Session) -> set[int]:
     return set(session.exec(select(DeskState.number).where(DeskState.open)).all())
 
 
+@lru_cache(maxsize=64)
+def _load_queries(codes: tuple[str, ...]) -> tuple[Select, Select]:
+    """The two statements of service_loads for these services, with the day as a parameter.
+    Built once: building and keying a statement of a few dozen clauses costs more than the
+    indexed search it runs, and this runs after every change."""
+    today = bindparam("today", type_=Date)
+    waiting = (
+        select(Ticket.service, func.count())
+        .where(
+            Ticket.office_day == today,
+            Ticket.status == TicketStatus.WAITING,
+            col(Ticket.service).in_(codes),
+            col(Ticket.target_desk).is_(None),
+        )
+        .group_by(Ticket.service)
+    )
+    # One search per service that stops after RECENT_VISITS rows of the day's index, in one
+    # statement: a window over the day's finished visits would read all of them.
+    lanes = [
+        select(Ticket.service, Ticket.called_at, Ticket.finished_at)
+        .where(
+            Ticket.office_day == today,
+            Ticket.status == TicketStatus.DONE,
+            Ticket.service == code,
+            col(Ticket.called_at).is_not(None),
+        )
+        .order_by(col(Ticket.finished_at).desc())
+        .limit(RECENT_VISITS)
+        .subquery()
+        for code in codes
+    ]
+    visits = lanes[0] if len(lanes) == 1 else union_all(*map(select, lanes)).subquery()
+    return waiting, select(visits.c.service, visits.c.called_at, visits.c.finished_at)
+
+
 def service_loads(
     settings: Settings, session: Session, today: date, only: str | None = None
 ) -> dict[str, ServiceLoad]:
     """Queue length, open desks and recent visit length of every service (or `only` one), in
     three queries whatever the number of services: this runs after every change."""
     scope = [s for s in settings.services if only is None or s.code == only]
-    codes = [s.code for s in scope]
-    waiting = dict(
-        session.exec(
-            select(Ticket.service, func.count())
-            .where(
-                Ticket.office_day == today,
-                Ticket.status == TicketStatus.WAITING,
-                col(Ticket.service).in_(codes),
-                col(Ticket.target_desk).is_(None),
-            )
-            .group_by(Ticket.service)
-        ).all()
-    )
+    codes = tuple(s.code for s in scope)
+    waiting: dict[str, int] = {}
     recent: dict[str, list[float]] = {}
     if codes:
-        # One search per service that stops after RECENT_VISITS rows of the day's index, in one
-        # statement: a window over the day's finished visits would read all of them.
-        lanes = [
-            select(Ticket.service, Ticket.called_at, Ticket.finished_at)
-            .where(
-                Ticket.office_day == today,
-                Ticket.status == TicketStatus.DONE,
-                Ticket.service == code,
-                col(Ticket.called_at).is_not(None),
-            )
-            .order_by(col(Ticket.finished_at).desc())
-            .limit(RECENT_VISITS)
-            .subquery()
-            for code in codes
-        ]
-        statement = (
-            select(lanes[0])
-            if len(lanes) == 1
-            else union_all(*(select(lane) for lane in lanes)).subquery().select()
-        )
-        for service, called, done in session.execute(statement).all():
+        count_waiting, recent_visits = _load_queries(codes)
+        day = {"today": today}
+        waiting = dict(session.exec(count_waiting, params=day).all())
+        for service, called, done in session.exec(recent_visits, params=day).all():
             recent.setdefault(service, []).append((done - called).total_seconds() / 60)
     desks = open_desks(session)
     loads = {}
@@ -99,29 +107,51 @@ def service_loads(
     return loads
 
 
-def people_ahead(session: Session, ticket: Ticket) -> int:
+@lru_cache(maxsize=2)
+def _ahead_query(by_desk: bool) -> Select:
+    """people_ahead's statement for a desk's lane or a service's, built once (see above)."""
+    columns = Ticket.__table__.c
+    effective_at = bindparam("effective_at", type_=columns.effective_at.type)
+    seq = bindparam("seq", type_=columns.seq.type)
     lane = (
-        Ticket.target_desk == ticket.target_desk
-        if ticket.target_desk is not None
-        else (Ticket.service == ticket.service) & col(Ticket.target_desk).is_(None)
+        Ticket.target_desk == bindparam("desk", type_=columns.target_desk.type)
+        if by_desk
+        else (Ticket.service == bindparam("service", type_=columns.service.type))
+        & col(Ticket.target_desk).is_(None)
     )
     # The same order as rules.order_key: effective time, then number, then letter.
-    same_time = Ticket.effective_at == ticket.effective_at
+    same_time = Ticket.effective_at == effective_at
     earlier = (
-        (Ticket.effective_at < ticket.effective_at)
-        | (same_time & (Ticket.seq < ticket.seq))
-        | (same_time & (Ticket.seq == ticket.seq) & (Ticket.number < ticket.number))
+        (Ticket.effective_at < effective_at)
+        | (same_time & (Ticket.seq < seq))
+        | (
+            same_time
+            & (Ticket.seq == seq)
+            & (Ticket.number < bindparam("number", type_=columns.number.type))
+        )
     )
-    return session.exec(
+    return (
         select(func.count())
         .select_from(Ticket)
         .where(
-            Ticket.office_day == ticket.office_day,
+            Ticket.office_day == bindparam("day", type_=Date),
             Ticket.status == TicketStatus.WAITING,
             lane,
             earlier,
         )
-    ).one()
+    )
+
+
+def people_ahead(session: Session, ticket: Ticket) -> int:
+    by_desk = ticket.target_desk is not None
+    params = {
+        "day": ticket.office_day,
+        "effective_at": ticket.effective_at,
+        "seq": ticket.seq,
+        "number": ticket.number,
+    }
+    params.update({"desk": ticket.target_desk} if by_desk else {"service": ticket.service})
+    return session.exec(_ahead_query(by_desk), params=params).one()
 
 
 def status_url(settings: Settings, ticket_id: str) -> str:
