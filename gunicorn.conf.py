@@ -1,17 +1,20 @@
 """gunicorn settings for frontdesk:  gunicorn -c gunicorn.conf.py 'frontdesk.app:create_app()'
 
-Flask-SocketIO runs in threading mode: one worker process with many threads serves the
-WebSocket connections of every screen. More workers need a message queue (message_queue_url
-in config.toml) and sticky sessions in the proxy; see README, "Scaling out".
+One gevent worker per process, as Flask-SocketIO requires: it holds the WebSocket of every
+screen and phone as a greenlet, so thousands of idle connections cost memory, not threads.
+More processes need a message queue (message_queue_url in config.toml) and sticky sessions in
+the proxy; see README, "Scaling out".
 """
 
 import os
 
 bind = os.environ.get("FRONTDESK_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("FRONTDESK_WORKERS", "1"))
-worker_class = "gthread"
-threads = int(os.environ.get("FRONTDESK_THREADS", "100"))
-# WebSocket connections stay open; gthread keeps them on their threads without a timeout.
+# gunicorn's gevent worker patches the standard library before it loads the app, so the app
+# picks Flask-SocketIO's gevent mode by itself (frontdesk/green.py).
+worker_class = "gevent"
+# Open connections per worker: screens, phones and requests together.
+worker_connections = int(os.environ.get("FRONTDESK_WORKER_CONNECTIONS", "4000"))
 timeout = 60
 graceful_timeout = 20
 accesslog = "-"

@@ -7,6 +7,8 @@ lock rows with FOR UPDATE (SKIP LOCKED where desks compete for the next ticket).
 
 from __future__ import annotations
 
+import threading
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -14,15 +16,25 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
 
 WRITE_OPTION = "frontdesk_write"
+DEFAULT_POOL_SIZE = 10
+POOL_TIMEOUT = 30
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool_size: int = DEFAULT_POOL_SIZE) -> Engine:
+    """`pool_size` connections kept open, as many more under a burst; a request that finds
+    none free waits (cooperatively under gevent) up to POOL_TIMEOUT_SECONDS."""
     parsed = make_url(url)
+    pool = {"pool_size": pool_size, "max_overflow": pool_size, "pool_timeout": POOL_TIMEOUT}
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
+        return create_engine(url, pool_pre_ping=True, **pool)
+    in_memory = not parsed.database or parsed.database == ":memory:"
+    if not in_memory:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        **({} if in_memory else pool),
+    )
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection, _record) -> None:
@@ -44,9 +56,16 @@ def make_engine(url: str) -> Engine:
 
 
 class Database:
-    def __init__(self, url: str):
+    def __init__(self, url: str, pool_size: int = DEFAULT_POOL_SIZE):
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, pool_size)
+        # SQLite has one writer at a time. Writers of this process take turns here, without
+        # polling: under gevent a writer waiting in SQLite's busy handler would block every
+        # greenlet, including the one holding the lock. Other processes still meet
+        # busy_timeout. PostgreSQL locks rows and needs none.
+        self.write_lock: AbstractContextManager = (
+            threading.Lock() if self.dialect == "sqlite" else nullcontext()
+        )
 
     @property
     def dialect(self) -> str:

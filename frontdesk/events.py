@@ -15,12 +15,17 @@ TICKET_ISSUED = "ticket.issued"
 TICKET_CALLED = "ticket.called"
 TICKET_UPDATED = "ticket.updated"
 QUEUE_CHANGED = "queue.changed"
+TICKET_POSITION = "ticket.position"
 DESK_CHANGED = "desk.changed"
 ALERT_RAISED = "alert.raised"
 ALERT_ACKNOWLEDGED = "alert.acknowledged"
 ALERT_ESCALATED = "alert.escalated"
 ALERT_RESOLVED = "alert.resolved"
 PRINTER_STATUS = "printer.status"
+
+# Internal: a change touched these services' queues (meta["services"]). Never broadcast as
+# is; the live summaries coalesce it into queue.changed and ticket.position (frontdesk/live.py).
+QUEUES_TOUCHED = "queues.touched"
 
 # Rooms. A connection joins the rooms of its role when it authenticates.
 STAFF = "staff"  # clerks, supervisors, admins

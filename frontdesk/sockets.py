@@ -20,6 +20,8 @@ class SocketIOBroadcaster:
 
     def publish(self, events: list[ev.Event]) -> None:
         for event in events:
+            if not event.rooms:
+                continue  # internal (queues.touched): the live summaries handle it
             # One emit to all the rooms: a client in several of them hears the event once.
             self.socketio.emit(event.name, event.payload, to=list(event.rooms))
 

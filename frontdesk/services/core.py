@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -11,12 +12,13 @@ from types import TracebackType
 from sqlmodel import Session
 
 from frontdesk.db import Database
-from frontdesk.events import Broadcaster, Event
+from frontdesk.events import QUEUES_TOUCHED, Broadcaster, Event
 from frontdesk.queue.model import AuditEvent
 from frontdesk.queue.rules import office_day
 from frontdesk.settings import Settings
 
 Clock = Callable[[], datetime]
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -54,25 +56,37 @@ class Core:
             yield session
 
     def publish(self, events: list[Event]) -> None:
+        """Hand committed events to every listener. The change is already in the database, so
+        a listener that fails (a screen server, a printer) is logged, never raised: the caller
+        must not be told that a stored ticket failed and take a second one."""
         for listener in self.listeners:
-            listener.publish(events)
+            try:
+                listener.publish(events)
+            except Exception:
+                log.exception("listener %r failed on committed events", listener)
 
 
 class UnitOfWork:
     """One writing transaction. Rolls back unless `commit()` is called; publishes the events it
-    collected only after the commit, and adds a fresh queue summary when queues changed."""
+    collected only after the commit, and says which services' queues it touched."""
 
     def __init__(self, core: Core):
         self.core = core
         self.settings = core.settings
         self.events: list[Event] = []
-        self.queue_changed = False
+        self.touched: set[str] = set()
         self._committed = False
 
     def __enter__(self) -> UnitOfWork:
         self.now = self.core.clock()
         self.today = office_day(self.now, self.settings.office.zone)
-        self.session = self.core.db.session(write=True)
+        self._write_turn = self.core.db.write_lock
+        self._write_turn.__enter__()
+        try:
+            self.session = self.core.db.session(write=True)
+        except BaseException:
+            self._write_turn.__exit__(None, None, None)
+            raise
         return self
 
     def __exit__(
@@ -85,7 +99,10 @@ class UnitOfWork:
             if not self._committed:
                 self.session.rollback()
         finally:
-            self.session.close()
+            try:
+                self.session.close()
+            finally:
+                self._write_turn.__exit__(None, None, None)
         if self._committed and exc_type is None:
             self._publish()
 
@@ -95,6 +112,10 @@ class UnitOfWork:
 
     def emit(self, event: Event) -> None:
         self.events.append(event)
+
+    def touch(self, *services: str) -> None:
+        """Mark services whose queue (length, order, estimate) this change alters."""
+        self.touched.update(services)
 
     def log(
         self,
@@ -122,13 +143,10 @@ class UnitOfWork:
         return entry
 
     def _publish(self) -> None:
-        if not self.core.listeners:
-            return  # nobody to tell (replays, tools): skip building the queue summary
         events = list(self.events)
-        if self.queue_changed:
-            from frontdesk.services.views import queue_changed_event
-
-            with self.core.reading() as session:
-                events.append(queue_changed_event(self.core, session))
-        if events:
+        if self.touched:
+            # Summaries are not built here: the live layer coalesces touches into small deltas,
+            # so a burst of changes costs one summary, not one per change.
+            events.append(Event(QUEUES_TOUCHED, {}, (), meta={"services": sorted(self.touched)}))
+        if events and self.core.listeners:
             self.core.publish(events)

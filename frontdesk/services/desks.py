@@ -14,7 +14,7 @@ def open_desk(core: Core, actor: Actor, desk_number: int) -> dict:
     desk = desk_config(core, desk_number)
     with core.unit_of_work() as uow:
         claim_desk(uow, desk, actor, require_free=False)
-        uow.queue_changed = True  # more open desks: shorter estimates
+        uow.touch(*desk.services)  # more open desks: shorter estimates
         uow.commit()
     return {"number": desk.number, "open": True, "clerk": actor.name}
 
@@ -34,7 +34,7 @@ def close_desk(core: Core, actor: Actor, desk_number: int) -> dict:
                     (ev.STAFF,),
                 )
             )
-            uow.queue_changed = True
+            uow.touch(*desk.services)
         uow.commit()
     return {"number": desk.number, "open": False, "clerk": None}
 

@@ -87,7 +87,7 @@ def issue_ticket(
         )
         view = ticket_view(core, uow.session, ticket)
         uow.emit(ev.Event(ev.TICKET_ISSUED, view, (ev.STAFF,), meta={"print": print_ticket}))
-        uow.queue_changed = True
+        uow.touch(svc.code)
         uow.commit()
     return view
 
@@ -224,6 +224,7 @@ def transfer(
             to_desk=desk,
         )
         _release(ticket)
+        uow.touch(ticket.service)  # the queue it leaves
         if service is not None:
             ticket.service = service
             ticket.target_desk = None
@@ -416,6 +417,6 @@ def _finish_change(uow: UnitOfWork, core: Core, ticket: Ticket) -> dict:
     uow.session.flush()
     view = ticket_view(core, uow.session, ticket)
     uow.emit(ev.Event(ev.TICKET_UPDATED, view, (ev.STAFF, ev.ticket_room(ticket.id))))
-    uow.queue_changed = True
+    uow.touch(ticket.service)
     uow.commit()
     return view

@@ -4,108 +4,36 @@ other, and the two processes never hand out the same ticket."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
 import socketio
 
-from tests.support._util import free_port
+from tests.support.served import OfficeFolder, Server
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("quick_websocket_close")]
 
-REPO = Path(__file__).resolve().parents[2]
-FRONTDESK = Path(sys.executable).with_name("frontdesk")
 WAIT = 20.0
-
-
-class Server:
-    def __init__(self, folder: Path, environment: dict[str, str]):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = (folder / f"server-{self.port}.log").open("w")
-        self.process = subprocess.Popen(
-            [str(FRONTDESK), "serve", "--port", str(self.port)],
-            cwd=folder,
-            env=environment,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + WAIT
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{self.url}/api/v1/services", timeout=1).ok:
-                    return
-            except requests.ConnectionError:
-                time.sleep(0.2)
-        self.stop()
-        raise AssertionError(f"server on {self.port} did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(5)
-        self.log.close()
 
 
 @pytest.fixture
 def office(tmp_path, fresh_postgres_database, redis_url) -> Iterator[dict]:
-    config = (REPO / "config.toml").read_text(encoding="utf-8")
-    for shipped, ours in (
-        (
-            'database_url = "sqlite:///var/frontdesk.db"',
-            f'database_url = "{fresh_postgres_database}"',
-        ),
-        ('# message_queue_url = "redis://127.0.0.1:6379/0"', f'message_queue_url = "{redis_url}"'),
-        ('backend = "file"', 'backend = "none"'),
-    ):
-        assert shipped in config
-        config = config.replace(shipped, ours)
-    (tmp_path / "config.toml").write_text(config, encoding="utf-8")
-    environment = {
-        k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "FRONTDESK_"))
-    }
-    environment |= {
-        "FRONTDESK_CONFIG": str(tmp_path / "config.toml"),
-        "FRONTDESK_SECRET_KEY": "scale-out-test",
-    }
-
-    def run(*args: str) -> str:
-        done = subprocess.run(
-            [str(FRONTDESK), *args],
-            cwd=tmp_path,
-            env=environment,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            input="",
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout.strip()
-
-    run("db", "upgrade")
-    tokens = {
-        role: run("token", "add", f"test {role}", "--role", role) for role in ("kiosk", "display")
-    }
-    clerk = subprocess.run(
-        [str(FRONTDESK), "user", "add", "anna", "--role", "clerk", "--password-stdin"],
-        cwd=tmp_path,
-        env=environment,
-        input="a long enough password\n",
-        text=True,
-        capture_output=True,
-        timeout=120,
+    folder = OfficeFolder(
+        tmp_path,
+        {
+            '"sqlite:///var/frontdesk.db"': f'"{fresh_postgres_database}"',
+            '# message_queue_url = "redis://127.0.0.1:6379/0"': (
+                f'message_queue_url = "{redis_url}"'
+            ),
+            'backend = "file"': 'backend = "none"',
+        },
     )
-    assert clerk.returncode == 0, clerk.stderr
-    servers = [Server(tmp_path, environment), Server(tmp_path, environment)]
+    folder.run("db", "upgrade")
+    tokens = {role: folder.token(role) for role in ("kiosk", "display")}
+    folder.user("anna", "clerk", "a long enough password")
+    servers = [Server(folder), Server(folder)]
     try:
         yield {"servers": servers, **tokens}
     finally:

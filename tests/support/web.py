@@ -11,6 +11,7 @@ import pytest
 import websocket
 from werkzeug.serving import make_server
 
+from frontdesk import green
 from frontdesk.app import create_app
 from frontdesk.db import Database
 from frontdesk.services import staff
@@ -84,19 +85,38 @@ def bearer(token: str) -> dict:
 
 
 class LiveServer:
-    """The app served by a threaded werkzeug server on 127.0.0.1 (WebSocket included)."""
+    """The app served on 127.0.0.1 (WebSocket included) as the process runs: by gevent's WSGI
+    server when the test run is patched for gevent (tests/gevent_run.py), as `frontdesk serve`
+    serves; otherwise by a threaded werkzeug server."""
 
     def __init__(self, app):
         self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        if green.patched():
+            from gevent.pywsgi import WSGIServer
+
+            self.server = WSGIServer(("127.0.0.1", 0), app, log=None)
+            self.server.init_socket()
+            port = self.server.server_port
+        else:
+            self.server = make_server("127.0.0.1", 0, app, threaded=True)
+            port = self.server.server_port
+        self.url = f"http://127.0.0.1:{port}"
 
     def __enter__(self) -> LiveServer:
-        self.thread.start()
+        if green.patched():
+            self.server.start()
+        else:
+            self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+            self.thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
+        live = self.app.extensions.get("frontdesk.live")
+        if live is not None:
+            live.close()
+        if green.patched():
+            self.server.stop(timeout=5)
+            return
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(5)

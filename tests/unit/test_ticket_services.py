@@ -635,7 +635,7 @@ def test_events_are_published_only_after_commit(core, recorder):
         (ev.TICKET_UPDATED, "done", "done"),
     ]
     names = [e.name for e in recorder.events]
-    assert names.count(ev.QUEUE_CHANGED) == 4
+    assert names.count(ev.QUEUES_TOUCHED) == 4
     assert ev.DESK_CHANGED in names and ev.TICKET_CALLED in names
 
 

@@ -47,7 +47,14 @@
     await fd.api("POST", "/alerts", { desk: desk(), kind, silent: true });
     fd.text(message, text.alert_sent);
   }));
-  function renderQueues(services) {
+  // queue.changed carries only the services that changed: merge them into the last snapshot.
+  let services = [];
+  function mergeQueues(changed) {
+    const byCode = new Map(changed.map((s) => [s.code, s]));
+    renderQueues(services.map((s) => byCode.get(s.code) || s));
+  }
+  function renderQueues(all) {
+    services = all;
     const lang = document.documentElement.lang;
     document.getElementById("queues").replaceChildren(...services.map((s) => {
       const row = document.createElement("tr");
@@ -65,7 +72,7 @@
       const mine = (state.desks || []).find((d) => d.number === desk() && d.ticket_id);
       if (mine) fd.api("GET", `/tickets/${mine.ticket_id}`).then(show);
     },
-    "queue.changed": (change) => renderQueues(change.services),
+    "queue.changed": (change) => mergeQueues(change.services),
     "ticket.updated": (ticket) => { if (current && ticket.id === current.id) show(ticket); },
   });
 })();

@@ -1,0 +1,93 @@
+"""Live queue summaries: changes touch queues; screens get small, coalesced updates.
+
+Every issue, call and finish changes queue lengths, estimates and the place of everyone behind.
+Sending the whole picture to every screen and phone after each change costs (changes × clients)
+messages; a hall of phones at 50 tickets a second would drown the server. So the unit of work
+only says which services it touched, and this listener sends, at most once per
+`queue_update_seconds`:
+  - `queue.changed` to everyone, with only the services that changed;
+  - `ticket.position` to the room of each waiting ticket whose place or estimate changed.
+The first change after a quiet spell goes out at once; later ones wait for the next round.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask_socketio import SocketIO
+
+from frontdesk import events as ev
+from frontdesk.services import views
+from frontdesk.services.core import Core
+
+log = logging.getLogger(__name__)
+
+
+class LiveSummaries:
+    def __init__(self, core: Core, socketio: SocketIO, broadcaster: ev.Broadcaster):
+        self.core = core
+        self.socketio = socketio
+        self.broadcaster = broadcaster
+        self.interval = core.settings.queue_update_seconds
+        self._dirty: set[str] = set()
+        self._places: dict[str, dict] = {}
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._running = False
+        self._closed = False
+
+    def publish(self, events: list[ev.Event]) -> None:
+        touched = [e.meta["services"] for e in events if e.name == ev.QUEUES_TOUCHED]
+        if not touched:
+            return
+        with self._lock:
+            for services in touched:
+                self._dirty.update(services)
+            start = not self._running and not self._closed
+            self._running = self._running or start
+        if start:
+            # Started on first use, in the server's concurrency model (a greenlet under gevent).
+            self.socketio.start_background_task(self._run)
+        self._wake.set()
+
+    def close(self) -> None:
+        self._closed = True
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            if self._closed:
+                return
+            self._wake.clear()
+            try:
+                self.flush()
+            except Exception:
+                # The database may be restarting; the next change brings the next round.
+                log.exception("live queue summary failed")
+            self.socketio.sleep(self.interval)
+
+    def flush(self) -> None:
+        """Send the updates for what changed since the last round."""
+        with self._lock:
+            dirty, self._dirty = self._dirty, set()
+        if not dirty:
+            return
+        with self.core.reading() as session:
+            services = [
+                s for s in views.services_overview(self.core, session) if s["code"] in dirty
+            ]
+            places = views.waiting_places(self.core, session)
+        updates = [ev.Event(ev.QUEUE_CHANGED, {"services": services}, (ev.PUBLIC,))]
+        for ticket_id, place in places.items():
+            # Another server process may have sent a newer place for a touched queue, so a
+            # place there is sent even when it equals what this process sent last.
+            if place != self._places.get(ticket_id) or place["service"] in dirty:
+                updates.append(
+                    ev.Event(
+                        ev.TICKET_POSITION, {"id": ticket_id, **place}, (ev.ticket_room(ticket_id),)
+                    )
+                )
+        self._places = places
+        self.broadcaster.publish(updates)

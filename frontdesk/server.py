@@ -1,0 +1,44 @@
+"""The built-in production server: `python -m frontdesk.server --host H --port P`.
+
+`frontdesk serve` and `frontdesk demo` hand over to this module in a fresh interpreter, because
+gevent must patch the standard library before anything imports it (see frontdesk/green.py).
+"""
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import argparse  # noqa: E402  (after patching, on purpose)
+import sys  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m frontdesk.server")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", default=8000, type=int)
+    args = parser.parse_args(argv)
+
+    from frontdesk.app import create_app
+    from frontdesk.settings import ConfigError
+    from frontdesk.sweeper import Sweeper
+
+    try:
+        app = create_app()
+    except ConfigError as exc:
+        print(f"The configuration has {len(exc.problems)} problem(s):", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        sys.exit(1)
+    sweeper = Sweeper(app)
+    sweeper.start()
+    print(f"frontdesk serving on http://{args.host}:{args.port} (gevent)", flush=True)
+    try:
+        # gevent's WSGI server; WebSockets through simple-websocket. No access log by default:
+        # at a few hundred requests a second it would cost more than the requests.
+        app.extensions["socketio"].run(app, host=args.host, port=args.port)
+    finally:
+        sweeper.stop()
+
+
+if __name__ == "__main__":
+    main()
