@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import resource
 import sys
 import time
@@ -110,6 +111,8 @@ def main() -> int:
     mode = "gunicorn" if args.gunicorn else "serve"
     print(f"HTTP ticket issue, frontdesk {mode}, SQLite, {args.clients} concurrent clients")
     print(f"  server at: {S.git_head()}")
+    load1, load5, _ = os.getloadavg()
+    print(f"  machine load average (1, 5 min): {load1:.1f}, {load5:.1f} on {os.cpu_count()} cores")
     print(f"  {'tickets issued':28} {result['issued']:>9}   in {elapsed:.1f} s")
     print(f"  {'tickets/s':28} {result['issued'] / elapsed:>9.0f}   target >= 500")
     for q in (50, 95, 99):

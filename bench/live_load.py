@@ -410,6 +410,8 @@ def report(runs: list[dict], args) -> None:
         f"{', Redis' if args.redis else ''}; {args.client_procs} client processes"
     )
     print(f"  server at: {S.git_head()}")
+    print(f"  machine load average at the end (1, 5 min): {os.getloadavg()[0]:.1f}, "
+          f"{os.getloadavg()[1]:.1f} on {os.cpu_count()} cores")  # fmt: skip
     for run in runs:
         if run["note"]:
             print(f"  {run['note']}")
@@ -434,9 +436,9 @@ def report(runs: list[dict], args) -> None:
     row("call -> client max ms", lambda r: max(r["pair_ms"], default=math.nan), "", True, "{:.1f}")
     row("(call, client) pairs missed", lambda r: r["missed"], "0")
     row("events received /s, all", lambda r: r["events_per_s"], "", True)
-    row("server RSS MB, idle", lambda r: r["rss"][0], "", True)
-    row("server RSS MB, connected", lambda r: r["rss"][1], "<= 250", True)
-    row("server RSS MB, after load", lambda r: r["rss"][2], "<= 250", True)
+    row("server RSS MB (sum), idle", lambda r: r["rss"][0], "", True)
+    row("server RSS MB (sum), connected", lambda r: r["rss"][1], "<= 250", True)
+    row("server RSS MB (sum), after", lambda r: r["rss"][2], "<= 250", True)
     row("server CPU % of a core", lambda r: r["server_cpu_pct"], "", True)
     row("client proc CPU % (max)", lambda r: r["client_cpu_pct"], "")
     row("client loop lag p99 ms", lambda r: r["client_lag_p99"], "", False, "{:.1f}")
