@@ -16,18 +16,25 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m frontdesk.server")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", default=8000, type=int)
+    parser.add_argument(
+        "--demo", action="store_true", help="may make up a secret key (frontdesk demo)"
+    )
     args = parser.parse_args(argv)
 
     from frontdesk.app import create_app
+    from frontdesk.security import MissingSecretKey
     from frontdesk.settings import ConfigError
     from frontdesk.sweeper import Sweeper
 
     try:
-        app = create_app()
+        app = create_app(dev_secret=args.demo)
     except ConfigError as exc:
         print(f"The configuration has {len(exc.problems)} problem(s):", file=sys.stderr)
         for problem in exc.problems:
             print(f"  - {problem}", file=sys.stderr)
+        sys.exit(1)
+    except MissingSecretKey as exc:
+        print(f"Error: {exc}", file=sys.stderr)
         sys.exit(1)
     sweeper = Sweeper(app)
     sweeper.start()

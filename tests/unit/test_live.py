@@ -1,0 +1,152 @@
+"""Live queue summaries: which updates a burst of changes turns into, and that the places pushed
+to phones are the places the API gives."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from sqlmodel import select
+
+from frontdesk import events as ev
+from frontdesk.live import LiveSummaries
+from frontdesk.queue.model import Ticket, TicketStatus
+from frontdesk.services import desks, tickets, views
+from frontdesk.services.core import Core
+from tests.support.core import CLERK, KIOSK
+
+
+class Runner:
+    """The two things LiveSummaries needs from Flask-SocketIO, with real threads; `manual`
+    starts nothing, so a test can flush by hand."""
+
+    def __init__(self, manual: bool = False):
+        self.manual = manual
+
+    def start_background_task(self, target):
+        if not self.manual:
+            threading.Thread(target=target, daemon=True).start()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+def issue(core: Core, service: str = "ids", **options) -> dict:
+    options.setdefault("language", "pl")
+    return tickets.issue_ticket(core, KIOSK, service=service, **options)
+
+
+@pytest.fixture
+def live(core, recorder):
+    summaries = LiveSummaries(core, Runner(manual=True), recorder)
+    core.listeners.append(summaries)
+    yield summaries
+    summaries.close()
+
+
+def sent(recorder, name: str) -> list[dict]:
+    return [e.payload for e in recorder.named(name)]
+
+
+def test_a_burst_of_changes_becomes_one_update_with_only_the_services_touched(core, recorder, live):
+    for _ in range(5):
+        issue(core, "ids")
+    issue(core, "cars")
+
+    live.flush()
+
+    [change] = sent(recorder, ev.QUEUE_CHANGED)
+    assert {s["code"]: s["waiting"] for s in change["services"]} == {"ids": 5, "cars": 1}
+
+
+def test_a_round_with_no_change_sends_nothing(core, recorder, live):
+    issue(core)
+    live.flush()
+    recorder.events.clear()
+
+    live.flush()
+
+    assert recorder.events == []
+
+
+def test_each_waiting_ticket_is_sent_its_place_in_its_own_room(core, recorder, live):
+    first, second = issue(core), issue(core)
+    live.flush()
+    recorder.events.clear()
+
+    tickets.call_next(core, CLERK, 2)
+    live.flush()
+
+    positions = recorder.named(ev.TICKET_POSITION)
+    assert [(e.rooms, e.payload["position"]) for e in positions] == [
+        ((ev.ticket_room(second["id"]),), 1)
+    ]
+    assert first["id"] not in {e.payload["id"] for e in positions}  # called: no longer waiting
+
+
+def test_the_places_pushed_are_those_the_api_gives_for_every_waiting_ticket(core, clock):
+    """Two services, a priority, a transfer to a named desk, open desks and calls: for every
+    waiting ticket the pushed place equals ticket_view's."""
+    for index in range(12):
+        service = ("ids", "cars", "ids")[index % 3]
+        priority = "card" if index % 5 == 4 else None
+        issue(core, service, priority=priority)
+        clock.advance(minutes=1)
+    desks.open_desk(core, CLERK, 1)
+    called = tickets.call_next(core, CLERK, 1)
+    tickets.finish(core, CLERK, called["id"])
+    with core.reading() as session:
+        waiting = session.exec(select(Ticket).where(Ticket.status == TicketStatus.WAITING)).all()
+    tickets.transfer(core, CLERK, waiting[-1].id, desk=3)
+
+    with core.reading() as session:
+        places = views.waiting_places(core, session)
+        rows = session.exec(select(Ticket).where(Ticket.status == TicketStatus.WAITING)).all()
+        expected = {}
+        for ticket in rows:
+            view = views.ticket_view(core, session, ticket)
+            expected[ticket.id] = {
+                "service": ticket.service,
+                "position": view["position"],
+                "people_ahead": view["people_ahead"],
+                "eta_minutes": view["eta_minutes"],
+            }
+
+    assert len(places) == 11
+    assert places == expected
+
+
+def test_updates_run_by_themselves_and_coalesce(core, recorder):
+    summaries = LiveSummaries(core, Runner(), recorder)
+    core.listeners.append(summaries)
+    try:
+        for _ in range(30):
+            issue(core)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            changes = sent(recorder, ev.QUEUE_CHANGED)
+            if changes and changes[-1]["services"][0]["waiting"] == 30:
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError(
+                f"no update showing 30 waiting: {sent(recorder, ev.QUEUE_CHANGED)}"
+            )
+        assert len(sent(recorder, ev.QUEUE_CHANGED)) < 30
+    finally:
+        summaries.close()
+
+
+def test_a_listener_that_fails_does_not_turn_a_stored_ticket_into_an_error(core, recorder):
+    class Broken:
+        def publish(self, events):
+            raise RuntimeError("screen server down")
+
+    core.listeners.insert(0, Broken())
+
+    ticket = issue(core)
+
+    with core.reading() as session:
+        assert session.get(Ticket, ticket["id"]) is not None
+    assert [e.payload["id"] for e in recorder.named(ev.TICKET_ISSUED)] == [ticket["id"]]
