@@ -353,7 +353,7 @@ def test_serve_answers_http_and_live_connections(migrated, server):
                 try:
                     services = requests.get(f"{url}/api/v1/services", timeout=2)
                     break
-                except requests.ConnectionError:
+                except requests.RequestException:  # not listening yet, or still loading
                     assert time.monotonic() < deadline, (migrated.folder / "serve.log").read_text()
                     time.sleep(0.2)
             assert services.status_code == 200
