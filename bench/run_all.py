@@ -9,6 +9,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BENCHES = [
     ["latency.py", "--tickets", "400"],
+    ["history.py"],
     ["replay_estimates.py"],
     ["http_issue.py"],
     ["live_load.py"],
