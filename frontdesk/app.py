@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 from pathlib import Path
 
 from flask import Flask, redirect, url_for
 from flask_babel import get_locale
 from flask_socketio import SocketIO
 
-from frontdesk import auth, i18n
+from frontdesk import auth, i18n, security
 from frontdesk.db import Database
 from frontdesk.extensions import babel, login_manager
 from frontdesk.printing import TicketPrinting
@@ -21,11 +19,19 @@ from frontdesk.sockets import FrontdeskNamespace, SocketIOBroadcaster
 TRANSLATIONS = Path(__file__).parent / "translations"
 
 
-def create_app(settings: Settings | None = None, *, core: Core | None = None, **config) -> Flask:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    core: Core | None = None,
+    dev_secret: bool = False,
+    **config,
+) -> Flask:
+    """`dev_secret`: without FRONTDESK_SECRET_KEY, keep a made-up key in the instance folder
+    (the demo); otherwise a missing key stops start-up (security.MissingSecretKey)."""
     app = Flask(__name__, instance_relative_config=True)
     settings = settings or (core.settings if core else load())
     app.config.update(
-        SECRET_KEY=os.environ.get("FRONTDESK_SECRET_KEY") or _instance_secret(app),
+        SECRET_KEY=security.secret_key(app, config.pop("SECRET_KEY", None), dev=dev_secret),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.office.public_url.startswith("https://"),
@@ -54,18 +60,15 @@ def create_app(settings: Settings | None = None, *, core: Core | None = None, **
         printing.start()
         core.listeners.append(printing)
         app.extensions["frontdesk.printing"] = printing
+    security.init_app(app, settings)
+    security.register_converters(app)
     _register_blueprints(app)
+    app.extensions["frontdesk.limiter"] = security.init_limiter(app, settings.message_queue_url)
+    app.wsgi_app = security.ServerHeader(app.wsgi_app)
 
     @app.get("/")
     def index():
         return redirect(url_for("pages.home"))
-
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        return response
 
     return app
 
@@ -81,13 +84,3 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (api_bp, pages_bp, kiosk_bp, display_bp, desk_bp, supervisor_bp):
         app.register_blueprint(blueprint)
 
-
-def _instance_secret(app: Flask) -> str:
-    """A random secret kept in the instance folder, so sessions survive restarts without a
-    secret in the repository. Set FRONTDESK_SECRET_KEY when several processes serve."""
-    path = Path(app.instance_path) / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()

@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import current_app, g, request
-from flask_login import UserMixin, current_user
+from flask import current_app, g, request, session
+from flask_login import UserMixin, current_user, login_user, logout_user
 
 from frontdesk.services import staff
 from frontdesk.services.core import Actor
 
 DEVICE_COOKIE = "frontdesk_device"
+SESSION_MARK = "frontdesk_session"
 
 STAFF = ("clerk", "supervisor", "admin")
 SUPERVISORS = ("supervisor", "admin")
@@ -29,8 +30,31 @@ class StaffUser(UserMixin):
 
 
 def load_user(username: str) -> StaffUser | None:
-    actor = staff.staff_actor(current_app.extensions["frontdesk"], username)
+    mark = session.get(SESSION_MARK)
+    if not (isinstance(mark, list) and len(mark) == 2):
+        return None
+    started, password = mark
+    if not isinstance(started, int) or not isinstance(password, str):
+        return None
+    core = current_app.extensions["frontdesk"]
+    actor = staff.session_actor(core, username, staff.SessionMark(started, password))
     return StaffUser(actor) if actor else None
+
+
+def sign_in(actor: Actor) -> None:
+    mark = staff.start_session(current_app.extensions["frontdesk"], actor)
+    # Whatever the browser held before (a pre-login CSRF token included) is not carried over.
+    session.clear()
+    login_user(StaffUser(actor))
+    session[SESSION_MARK] = [mark.started, mark.password]
+
+
+def sign_out() -> None:
+    """Ends this account's sessions everywhere, not only this cookie (staff.end_sessions)."""
+    if current_user.is_authenticated:
+        staff.end_sessions(current_app.extensions["frontdesk"], current_user.actor)
+    logout_user()
+    session.clear()
 
 
 def current_actor() -> Actor | None:

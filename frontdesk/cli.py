@@ -18,13 +18,30 @@ from frontdesk.services.core import Actor
 ADMIN_CLI = Actor("cli", "admin")
 
 
+# Commands that serve need the real secret key; the demo may make one up; the others never
+# sign a cookie, so a throw-away key lets an admin run them without it.
+SERVING_COMMANDS = frozenset({"serve", "run"})
+DEV_COMMANDS = frozenset({"demo"})
+
+
 def _create_app() -> Flask:
     from frontdesk.app import create_app
+    from frontdesk.security import MissingSecretKey
 
+    context = click.get_current_context(silent=True)
+    command = context.info_name if context else None
+    config = {}
+    if command not in SERVING_COMMANDS | DEV_COMMANDS and not os.environ.get(
+        "FRONTDESK_SECRET_KEY"
+    ):
+        config["SECRET_KEY"] = secrets.token_hex(32)
     try:
-        return create_app()
+        return create_app(dev_secret=command in DEV_COMMANDS, **config)
     except settings_module.ConfigError as exc:
         _print_problems(exc)
+        sys.exit(1)
+    except MissingSecretKey as exc:
+        click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
 
 
@@ -129,6 +146,40 @@ def user_add(name: str, role: str, password_stdin: bool) -> None:
     click.echo(f"Added {role} {name}.")
 
 
+@user.command("passwd")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def user_passwd(name: str, password_stdin: bool) -> None:
+    """Set a new password; the account's open sessions end."""
+    from frontdesk.services import staff
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    _refusing_domain_errors(staff.change_password, _core(), ADMIN_CLI, name, password)
+    click.echo(f"Changed the password of {name}; their sessions have ended.")
+
+
+@user.command("disable")
+@click.argument("name")
+def user_disable(name: str) -> None:
+    """Stop an account from signing in; its open sessions end."""
+    from frontdesk.services import staff
+
+    _refusing_domain_errors(staff.disable_user, _core(), ADMIN_CLI, name)
+    click.echo(f"Disabled {name}; their sessions have ended.")
+
+
+def _refusing_domain_errors(service, *args):
+    from frontdesk.queue.errors import DomainError
+
+    try:
+        return service(*args)
+    except DomainError as exc:
+        raise click.ClickException(_explain(exc)) from None
+
+
 @cli.group()
 def token() -> None:
     """Bearer tokens for kiosks, displays and integrations."""
@@ -146,6 +197,27 @@ def token_add(name: str, role: str) -> None:
         click.echo(staff.add_token(_core(), ADMIN_CLI, name, role))
     except DomainError as exc:
         raise click.ClickException(_explain(exc)) from None
+
+
+@token.command("list")
+def token_list() -> None:
+    """List device tokens (id, name, role, created, revoked); never the tokens themselves."""
+    from frontdesk.services import staff
+
+    for t in staff.list_tokens(_core()):
+        state = "revoked" if t["revoked"] else "active"
+        created = t["created_at"].strftime("%Y-%m-%d %H:%M")
+        click.echo(f"{t['id']:>5}  {t['role']:<11}  {state:<7}  {created}  {t['name']}")
+
+
+@token.command("revoke")
+@click.argument("name_or_id")
+def token_revoke(name_or_id: str) -> None:
+    """Revoke a token by its id or name (see `token list`); the device is refused at once."""
+    from frontdesk.services import staff
+
+    revoked = _refusing_domain_errors(staff.revoke_token, _core(), ADMIN_CLI, name_or_id)
+    click.echo(f"Revoked token {revoked['id']} ({revoked['role']} {revoked['name']}).")
 
 
 def _explain(exc) -> str:

@@ -138,6 +138,30 @@ class Printer(_Frozen):
     timeout_seconds: float = Field(default=5, gt=0, le=60)
 
 
+class Limits(_Frozen):
+    """Request rates, in Flask-Limiter's notation ("10 per 15 minutes", "30/minute")."""
+
+    # Failed sign-ins per user name and address: slows password guessing to a crawl.
+    login: str = "10 per 15 minutes"
+    # Tickets per kiosk token (or staff member): a stuck button or a script cannot empty a day.
+    ticket_issue: str = "60 per minute"
+    # Phone pages, ticket look-ups and live follows per address: ids cannot be guessed en masse.
+    ticket_lookup: str = "120 per minute"
+
+    @field_validator("login", "ticket_issue", "ticket_lookup")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(
+                f'{value!r} is not a rate (write e.g. "10 per minute" or "100/hour")'
+            ) from None
+        return value
+
+
 class Settings(_Frozen):
     office: Office
     services: tuple[Service, ...] = Field(min_length=1)
@@ -154,6 +178,10 @@ class Settings(_Frozen):
     database_url: str = "sqlite:///var/frontdesk.db"
     message_queue_url: str | None = None
     printer: Printer = Printer()
+    limits: Limits = Limits()
+    # Reverse proxies in front that set X-Forwarded-For/-Proto/-Host: trusted only this far,
+    # so per-address limits see the visitor and not the proxy.
+    proxy_hops: int = Field(default=0, ge=0, le=5)
 
     # Look-ups used everywhere; the tuples are small, so a scan is clearer than extra state.
     def service(self, code: str) -> Service | None:

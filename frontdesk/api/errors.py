@@ -42,13 +42,20 @@ def http_error(exc: HTTPException):
     # so this one is app-wide and answers JSON only under the API's prefix.
     if not request.path.startswith(f"{bp.url_prefix}/"):
         return exc
-    code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
-        exc.code, "bad_json" if exc.code == 400 else "invalid_input"
-    )
+    code = {
+        404: "not_found",
+        405: "method_not_allowed",
+        401: "unauthorized",
+        413: "too_large",
+        429: "rate_limited",
+    }.get(exc.code, "bad_json" if exc.code == 400 else "invalid_input")
     return error_response(exc.code or 400, code)
 
 
 @bp.errorhandler(Exception)
 def unexpected(exc: Exception):
+    # This handler also matches HTTP errors raised inside API views (Exception is their base).
+    if isinstance(exc, HTTPException):
+        return http_error(exc)
     current_app.logger.exception("unhandled error in the API")
     return error_response(500, "server_error")

@@ -41,6 +41,11 @@ MESSAGES = {
     "bad_credentials": N_("Wrong user name or password."),
     "bad_json": N_("The request body must be a JSON object."),
     "method_not_allowed": N_("This method is not allowed here."),
+    "csrf_failed": N_(
+        "This request did not come from a frontdesk page. Reload the page and try again."
+    ),
+    "rate_limited": N_("Too many requests. Please wait a moment and try again."),
+    "too_large": N_("The request is too large."),
     "server_error": N_("Something went wrong on our side. Please try again."),
 }
 

@@ -6,10 +6,19 @@ from functools import cache
 
 from frontdesk import __version__
 from frontdesk.api import schemas
+from frontdesk.security import CSRF_HEADER, MAX_ID, TicketIdConverter
 
 # path, method, summary, who may call, request body model, success status
 OPERATIONS = [
-    ("/session", "post", "Sign in (staff)", "anyone", schemas.Login, 200),
+    (
+        "/session",
+        "post",
+        "Sign in (staff); the reply carries the CSRF token",
+        "anyone",
+        schemas.Login,
+        200,
+    ),
+    ("/session", "get", "Who is signed in, and the session's CSRF token", "anyone", None, 200),
     ("/session", "delete", "Sign out", "anyone", None, 204),
     ("/services", "get", "Services with queue length and estimate", "anyone", None, 200),
     ("/tickets", "post", "Issue a ticket", "kiosk, staff", schemas.NewTicket, 201),
@@ -135,9 +144,11 @@ def document() -> dict:
                 "name": name,
                 "in": "path",
                 "required": True,
-                "schema": {
-                    "type": "integer" if name == "desk" or path.startswith("/alerts") else "string"
-                },
+                "schema": (
+                    {"type": "integer", "minimum": 0, "maximum": MAX_ID}
+                    if name == "desk" or path.startswith("/alerts")
+                    else {"type": "string", "pattern": f"^{TicketIdConverter.regex}$"}
+                ),
             }
             for name in ("id", "desk")
             if "{" + name + "}" in path
@@ -163,8 +174,10 @@ def document() -> dict:
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
                 "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+                # With the session cookie, every write also sends the token from POST /session.
+                "csrf": {"type": "apiKey", "in": "header", "name": CSRF_HEADER},
             },
         },
-        "security": [{"bearer": []}, {"session": []}, {}],
+        "security": [{"bearer": []}, {"session": [], "csrf": []}, {}],
         "paths": paths,
     }

@@ -6,14 +6,15 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Response, current_app, jsonify, request
-from flask_login import login_user, logout_user
+from flask_login import current_user
 
 from frontdesk.api import bp, schemas
 from frontdesk.api.errors import error_response
 from frontdesk.api.openapi import document
-from frontdesk.auth import ISSUERS, STAFF, SUPERVISORS, VIEWERS, StaffUser, requires
+from frontdesk.auth import ISSUERS, STAFF, SUPERVISORS, VIEWERS, requires, sign_in, sign_out
 from frontdesk.queue import errors
 from frontdesk.queue.model import Ticket
+from frontdesk.security import csrf_token
 from frontdesk.services import alerts, desks, reports, staff, tickets, views
 from frontdesk.services.core import Actor, Core
 
@@ -33,13 +34,23 @@ def login():
     actor = staff.authenticate(core(), body.username, body.password)
     if actor is None:
         return error_response(401, "bad_credentials")
-    login_user(StaffUser(actor))
-    return jsonify({"username": actor.name, "role": actor.role})
+    sign_in(actor)
+    # A cookie session must send this token with every write (X-CSRFToken).
+    return jsonify({"username": actor.name, "role": actor.role, "csrf_token": csrf_token()})
+
+
+@bp.get("/session")
+def who_am_i():
+    """The signed-in staff member (or null) and the session's CSRF token."""
+    user = None
+    if current_user.is_authenticated:
+        user = {"username": current_user.actor.name, "role": current_user.actor.role}
+    return jsonify({"user": user, "csrf_token": csrf_token()})
 
 
 @bp.delete("/session")
 def logout():
-    logout_user()
+    sign_out()
     return "", 204
 
 
@@ -65,7 +76,7 @@ def issue(actor: Actor):
     return jsonify(view), 201
 
 
-@bp.get("/tickets/<ticket_id>")
+@bp.get("/tickets/<ticket_id:ticket_id>")
 def ticket(ticket_id: str):
     # Holding the unguessable id is the permission: it is what the visitor's QR code carries.
     with core().reading() as session:
@@ -75,31 +86,31 @@ def ticket(ticket_id: str):
         return jsonify(views.ticket_view(core(), session, found))
 
 
-@bp.post("/tickets/<ticket_id>/cancel")
+@bp.post("/tickets/<ticket_id:ticket_id>/cancel")
 def cancel(ticket_id: str):
     return jsonify(tickets.cancel(core(), Actor("visitor", "public"), ticket_id))
 
 
-@bp.post("/desks/<int:desk>/call-next")
+@bp.post("/desks/<id:desk>/call-next")
 @requires(*STAFF)
 def call_next(desk: int, actor: Actor):
     view = tickets.call_next(core(), actor, desk)
     return (jsonify(view), 200) if view else ("", 204)
 
 
-@bp.post("/desks/<int:desk>/open")
+@bp.post("/desks/<id:desk>/open")
 @requires(*STAFF)
 def open_desk(desk: int, actor: Actor):
     return jsonify(desks.open_desk(core(), actor, desk))
 
 
-@bp.post("/desks/<int:desk>/close")
+@bp.post("/desks/<id:desk>/close")
 @requires(*STAFF)
 def close_desk(desk: int, actor: Actor):
     return jsonify(desks.close_desk(core(), actor, desk))
 
 
-@bp.post("/desks/<int:desk>/queue-jump-demands")
+@bp.post("/desks/<id:desk>/queue-jump-demands")
 @requires(*STAFF)
 def queue_jump_demand(desk: int, actor: Actor):
     body = schemas.parse(schemas.QueueJumpDemand, optional=True)
@@ -124,7 +135,7 @@ def _published_rules(language: str | None) -> list[dict]:
     ]
 
 
-@bp.post("/tickets/<ticket_id>/call")
+@bp.post("/tickets/<ticket_id:ticket_id>/call")
 @requires(*STAFF)
 def call_out_of_order(ticket_id: str, actor: Actor):
     body = schemas.parse(schemas.OutOfOrderCall)
@@ -136,7 +147,9 @@ def _state_change(name: str, service):
     def view(ticket_id: str, actor: Actor):
         return jsonify(service(core(), actor, ticket_id))
 
-    bp.add_url_rule(f"/tickets/<ticket_id>/{name}", f"ticket_{name}", view, methods=["POST"])
+    bp.add_url_rule(
+        f"/tickets/<ticket_id:ticket_id>/{name}", f"ticket_{name}", view, methods=["POST"]
+    )
 
 
 for _name, _service in {
@@ -149,14 +162,14 @@ for _name, _service in {
     _state_change(_name, _service)
 
 
-@bp.post("/tickets/<ticket_id>/transfer")
+@bp.post("/tickets/<ticket_id:ticket_id>/transfer")
 @requires(*STAFF)
 def transfer(ticket_id: str, actor: Actor):
     body = schemas.parse(schemas.Transfer)
     return jsonify(tickets.transfer(core(), actor, ticket_id, service=body.service, desk=body.desk))
 
 
-@bp.post("/tickets/<ticket_id>/verify-priority")
+@bp.post("/tickets/<ticket_id:ticket_id>/verify-priority")
 @requires(*STAFF)
 def verify_priority(ticket_id: str, actor: Actor):
     body = schemas.parse(schemas.PriorityCheck)
@@ -179,13 +192,13 @@ def raise_alert(actor: Actor):
     return jsonify(view), 201
 
 
-@bp.post("/alerts/<int:alert_id>/ack")
+@bp.post("/alerts/<id:alert_id>/ack")
 @requires(*SUPERVISORS)
 def acknowledge_alert(alert_id: int, actor: Actor):
     return jsonify(alerts.acknowledge(core(), actor, alert_id))
 
 
-@bp.post("/alerts/<int:alert_id>/resolve")
+@bp.post("/alerts/<id:alert_id>/resolve")
 @requires(*SUPERVISORS)
 def resolve_alert(alert_id: int, actor: Actor):
     body = schemas.parse(schemas.AlertNote, optional=True)

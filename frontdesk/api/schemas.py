@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from flask import request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from frontdesk.queue.errors import DomainError
 
@@ -15,8 +15,22 @@ class BadJson(DomainError):
     status = 400
 
 
+# Ticket ids as issued (frontdesk.queue.model.new_ticket_id); integers are bounded to the
+# database's 32-bit columns on PostgreSQL.
+TICKET_ID = r"^[A-Za-z0-9_-]{1,32}$"
+
+
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value):
+        # PostgreSQL cannot store NUL in text; nobody means to send one.
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(t, str) and "\x00" in t for t in texts):
+            raise ValueError("NUL characters are not allowed")
+        return value
 
 
 class Login(Body):
@@ -33,13 +47,13 @@ class NewTicket(Body):
 
 
 class OutOfOrderCall(Body):
-    desk: int
+    desk: int = Field(ge=-(2**31), le=2**31 - 1)
     reason: str = Field(max_length=40)
 
 
 class Transfer(Body):
     service: str | None = Field(default=None, max_length=40)
-    desk: int | None = None
+    desk: int | None = Field(default=None, ge=-(2**31), le=2**31 - 1)
 
 
 class PriorityCheck(Body):
@@ -47,15 +61,15 @@ class PriorityCheck(Body):
 
 
 class QueueJumpDemand(Body):
-    ticket_id: str | None = Field(default=None, max_length=32)
+    ticket_id: str | None = Field(default=None, pattern=TICKET_ID)
     note: str | None = Field(default=None, max_length=500)
 
 
 class NewAlert(Body):
-    desk: int | None = None
+    desk: int | None = Field(default=None, ge=-(2**31), le=2**31 - 1)
     kind: str = Field(max_length=40)
     silent: bool = False
-    ticket_id: str | None = Field(default=None, max_length=32)
+    ticket_id: str | None = Field(default=None, pattern=TICKET_ID)
     note: str | None = Field(default=None, max_length=2000)
 
 
@@ -67,10 +81,14 @@ B = TypeVar("B", bound=Body)
 
 
 def parse(model: type[B], *, optional: bool = False) -> B:
-    """The JSON body as `model`. Requiring JSON also keeps cross-site forms out (CSRF)."""
+    """The JSON body as `model` (cross-site checks are in frontdesk.security)."""
     if optional and not request.get_data():
         return model()
-    data = request.get_json(silent=True) if request.is_json else None
+    try:
+        data = request.get_json(silent=True) if request.is_json else None
+    except RecursionError:
+        # JSON nested thousands deep: Python's parser gives up before reaching the end.
+        data = None
     if not isinstance(data, dict):
         raise BadJson()
     return model.model_validate(data)

@@ -17,12 +17,12 @@ from flask import (
 )
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
 
-from frontdesk.auth import DEVICE_COOKIE, StaffUser, current_actor
+from frontdesk.auth import DEVICE_COOKIE, current_actor, sign_in, sign_out
 from frontdesk.i18n import LANGUAGE_COOKIE
 from frontdesk.pages import bp
 from frontdesk.queue.model import Ticket
+from frontdesk.security import safe_next
 from frontdesk.services import staff, views
 
 
@@ -42,8 +42,8 @@ def login():
             core(), request.form.get("username", ""), request.form.get("password", "")
         )
         if actor is not None:
-            login_user(StaffUser(actor))
-            return redirect(_safe_next(request.args.get("next")))
+            sign_in(actor)
+            return redirect(_next())
         flash(_("Wrong user name or password."), "error")
         return render_template("pages/login.html"), 401
     return render_template("pages/login.html")
@@ -51,26 +51,23 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    sign_out()
     return redirect(url_for("pages.login"))
 
 
-def _safe_next(target: str | None) -> str:
-    # Only local paths: a sign-in page must not bounce staff to another site.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("pages.home")
+def _next() -> str:
+    return safe_next(request.args.get("next"), url_for("pages.home"))
 
 
 @bp.get("/language/<code>")
 def choose_language(code: str):
-    response = redirect(_safe_next(request.args.get("next")))
+    response = redirect(_next())
     if code in core().settings.office.languages:
         response.set_cookie(LANGUAGE_COOKIE, code, max_age=3600 * 24 * 365, samesite="Lax")
     return response
 
 
-@bp.get("/t/<ticket_id>")
+@bp.get("/t/<ticket_id:ticket_id>")
 def ticket_page(ticket_id: str):
     """The visitor's phone page: their place, live. The unguessable id is the key."""
     with core().reading() as session:
@@ -87,7 +84,7 @@ def ticket_page(ticket_id: str):
         return render_template("pages/ticket.html", ticket=view, service=service, lang=language)
 
 
-@bp.get("/t/<ticket_id>/qr.svg")
+@bp.get("/t/<ticket_id:ticket_id>/qr.svg")
 def ticket_qr(ticket_id: str):
     url = views.status_url(core().settings, ticket_id)
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10)

@@ -3,6 +3,9 @@
 window.frontdesk = (function () {
   async function api(method, path, body) {
     const options = { method, headers: { "Accept": "application/json" }, credentials: "same-origin" };
+    // Every write proves it comes from this page: the server refuses cookie-authenticated
+    // writes without the token from <meta name="csrf-token">.
+    if (method !== "GET" && method !== "HEAD") options.headers["X-CSRFToken"] = csrfToken();
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
@@ -31,6 +34,11 @@ window.frontdesk = (function () {
     socket.on("connect", () => { root.dataset.live = shown ? "ready" : "connected"; });
     socket.on("disconnect", () => { shown = false; root.dataset.live = "offline"; });
     return socket;
+  }
+
+  function csrfToken() {
+    const meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
   }
 
   function text(element, value) { element.textContent = value == null ? "" : String(value); }

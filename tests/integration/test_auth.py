@@ -10,9 +10,10 @@ import pytest
 from sqlmodel import func, select
 
 from frontdesk.queue.model import ApiToken, AuditEvent, Ticket, User
-from tests.support.web import PASSWORD, bearer, sign_in
+from tests.support.web import PASSWORD, bearer, page_token, sign_in
 
 API = "/api/v1"
+CSRF = "X-CSRFToken"
 DEVICE_COOKIE = "frontdesk_device"
 
 ANONYMOUS = "anonymous"
@@ -181,10 +182,11 @@ def test_a_clerk_signs_in_works_and_signs_out(client, credentials):
     response = client.post(f"{API}/session", json={"username": "anna", "password": PASSWORD})
 
     assert response.status_code == 200
-    assert response.json == {"username": "anna", "role": "clerk"}
+    token = response.json["csrf_token"]
+    assert response.json == {"username": "anna", "role": "clerk", "csrf_token": token}
     assert client.get(f"{API}/state").status_code == 200
 
-    assert client.delete(f"{API}/session").status_code == 204
+    assert client.delete(f"{API}/session", headers={"X-CSRFToken": token}).status_code == 204
     assert_error(client.get(f"{API}/state"), 401, "unauthorized")
 
 
@@ -296,8 +298,11 @@ def test_a_kiosk_is_paired_by_opening_its_page_once_with_the_token(client, crede
 
 def test_a_paired_kiosk_issues_tickets_with_its_cookie_alone(client, credentials):
     client.get(f"/kiosk?token={credentials.kiosk_token}")
+    token = page_token(client, "/kiosk")
 
-    response = client.post(f"{API}/tickets", json={"service": "ids", "language": "pl"})
+    response = client.post(
+        f"{API}/tickets", json={"service": "ids", "language": "pl"}, headers={CSRF: token}
+    )
 
     assert response.status_code == 201
     assert response.json["number"] == "A001"
@@ -326,8 +331,13 @@ def test_a_display_is_paired_with_its_own_token(client, credentials):
     assert client.get("/display").status_code == 200
     # A paired display may read the state but still not issue tickets.
     assert client.get(f"{API}/state").status_code == 200
+    token = page_token(client, "/display")
     assert_error(
-        client.post(f"{API}/tickets", json={"service": "ids", "language": "pl"}), 403, "forbidden"
+        client.post(
+            f"{API}/tickets", json={"service": "ids", "language": "pl"}, headers={CSRF: token}
+        ),
+        403,
+        "forbidden",
     )
 
 
@@ -360,7 +370,10 @@ def test_the_supervisor_page_is_forbidden_to_a_clerk_and_open_to_a_supervisor(ap
 
 
 def test_the_login_form_signs_staff_in_and_returns_them_where_they_were(client, credentials):
-    response = client.post("/login?next=/desk", data={"username": "anna", "password": PASSWORD})
+    response = client.post(
+        "/login?next=/desk",
+        data={"username": "anna", "password": PASSWORD, "csrf_token": page_token(client)},
+    )
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/desk"
@@ -369,7 +382,8 @@ def test_the_login_form_signs_staff_in_and_returns_them_where_they_were(client, 
 
 def test_the_login_form_never_sends_staff_to_another_site(client, credentials):
     response = client.post(
-        "/login?next=//evil.example/", data={"username": "anna", "password": PASSWORD}
+        "/login?next=//evil.example/",
+        data={"username": "anna", "password": PASSWORD, "csrf_token": page_token(client)},
     )
 
     assert response.status_code == 302
@@ -377,7 +391,9 @@ def test_the_login_form_never_sends_staff_to_another_site(client, credentials):
 
 
 def test_a_wrong_password_on_the_login_form_is_401(client, credentials):
-    response = client.post("/login", data={"username": "anna", "password": "nope"})
+    response = client.post(
+        "/login", data={"username": "anna", "password": "nope", "csrf_token": page_token(client)}
+    )
 
     assert response.status_code == 401
     assert client.get("/desk").status_code == 302

@@ -59,11 +59,12 @@ def test_a_call_through_one_process_reaches_a_display_on_the_other(office):
         )
         assert issued.status_code == 201, issued.text
         with requests.Session() as clerk:
-            clerk.post(
+            signed = clerk.post(
                 f"{second.url}/api/v1/session",
                 timeout=WAIT,
                 json={"username": "anna", "password": "a long enough password"},
             )
+            clerk.headers["X-CSRFToken"] = signed.json()["csrf_token"]
             called = clerk.post(f"{second.url}/api/v1/desks/1/call-next", timeout=WAIT)
         assert called.status_code == 200, called.text
         deadline = time.monotonic() + WAIT
@@ -91,11 +92,12 @@ def test_two_processes_issue_distinct_numbers_and_never_call_a_ticket_twice(offi
     called = []
     with requests.Session() as one, requests.Session() as two:
         for session, server in ((one, first), (two, second)):
-            session.post(
+            signed = session.post(
                 f"{server.url}/api/v1/session",
                 timeout=WAIT,
                 json={"username": "anna", "password": "a long enough password"},
             )
+            session.headers["X-CSRFToken"] = signed.json()["csrf_token"]
         for _ in range(10):
             for session, server, desk in ((one, first, 1), (two, second, 2)):
                 ticket = session.post(

@@ -3,6 +3,7 @@ device credentials, and a real server on 127.0.0.1 for Socket.IO clients and the
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -76,8 +77,19 @@ def credentials(web_core) -> Credentials:
 
 
 def sign_in(client, username: str) -> None:
+    """Signs the test client in; from then on it sends the session's CSRF token with every
+    request, as the pages do."""
     response = client.post("/api/v1/session", json={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.json
+    client.environ_base["HTTP_X_CSRFTOKEN"] = response.json["csrf_token"]
+
+
+def page_token(client, path: str = "/login") -> str:
+    """The CSRF token a page gives its scripts and forms, as a browser would read it."""
+    page = client.get(path).get_data(as_text=True)
+    found = re.search(r'name="csrf-token" content="([^"]+)"', page)
+    assert found, f"{path} carries no CSRF token"
+    return found[1]
 
 
 def bearer(token: str) -> dict:
