@@ -53,6 +53,7 @@ def web_core(web_settings, clock, sqlite_url) -> Iterator[Core]:
 def app(web_core):
     app = make_web_app(web_core)
     yield app
+    app.extensions["frontdesk.live"].close()
     printing = app.extensions.get("frontdesk.printing")
     if printing is not None:
         printing.close()
