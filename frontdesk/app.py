@@ -8,9 +8,10 @@ from flask import Flask, redirect, url_for
 from flask_babel import get_locale
 from flask_socketio import SocketIO
 
-from frontdesk import auth, i18n, security
+from frontdesk import auth, green, i18n, security
 from frontdesk.db import Database
 from frontdesk.extensions import babel, login_manager
+from frontdesk.live import LiveSummaries
 from frontdesk.printing import TicketPrinting
 from frontdesk.services.core import Core
 from frontdesk.settings import Settings, load
@@ -43,7 +44,9 @@ def create_app(
     )
     app.config.update(config)
 
-    core = core or Core(settings=settings, db=Database(settings.database_url))
+    core = core or Core(
+        settings=settings, db=Database(settings.database_url, settings.database_pool_size)
+    )
     app.extensions["frontdesk"] = core
 
     babel.init_app(app, locale_selector=i18n.select_locale)
@@ -52,9 +55,14 @@ def create_app(
     login_manager.user_loader(auth.load_user)
     login_manager.login_view = "pages.login"
     # One Socket.IO server per app (not a module global), so tests can run several apps.
-    socketio = SocketIO(app, async_mode="threading", message_queue=settings.message_queue_url)
+    socketio = SocketIO(
+        app, async_mode=green.async_mode(), message_queue=settings.message_queue_url
+    )
     socketio.on_namespace(FrontdeskNamespace("/"))
-    core.listeners.append(SocketIOBroadcaster(socketio))
+    broadcaster = SocketIOBroadcaster(socketio)
+    live = LiveSummaries(core, socketio, broadcaster)
+    core.listeners += [broadcaster, live]
+    app.extensions["frontdesk.live"] = live
     if settings.printer.backend != "none":
         printing = TicketPrinting(app, core)
         printing.start()
@@ -83,4 +91,3 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (api_bp, pages_bp, kiosk_bp, display_bp, desk_bp, supervisor_bp):
         app.register_blueprint(blueprint)
-

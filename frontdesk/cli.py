@@ -75,7 +75,7 @@ GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
     help="Serve with gunicorn and gunicorn.conf.py (production) instead of the built-in server.",
 )
 def serve(host: str, port: int, use_gunicorn: bool) -> None:
-    """Run the server: the built-in one (development, small offices) or gunicorn."""
+    """Run the server (gevent): the built-in one, or gunicorn with gunicorn.conf.py."""
     if use_gunicorn:
         gunicorn = Path(sys.executable).with_name("gunicorn")
         os.execv(
@@ -89,21 +89,16 @@ def serve(host: str, port: int, use_gunicorn: bool) -> None:
                 "frontdesk.app:create_app()",
             ],
         )
-    _serve(_create_app(), host, port)
+    _serve(host, port)
 
 
-def _serve(app: Flask, host: str, port: int) -> None:
-    from frontdesk.sweeper import Sweeper
-
-    socketio = app.extensions["socketio"]
-    sweeper = Sweeper(app)
-    sweeper.start()
-    # Flask's CLI marks the process so app.run() is ignored; here running is the point.
-    os.environ.pop("FLASK_RUN_FROM_CLI", None)
-    try:
-        socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
-    finally:
-        sweeper.stop()
+def _serve(host: str, port: int, *, demo: bool = False) -> None:
+    """Hand over to frontdesk.server in a fresh interpreter: gevent has to patch the standard
+    library before it is imported, and this process has imported it already."""
+    sys.stdout.flush()
+    python = sys.executable
+    args = [python, "-m", "frontdesk.server", "--host", host, "--port", str(port)]
+    os.execv(python, args + (["--demo"] if demo else []))
 
 
 @cli.group()
@@ -304,4 +299,4 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     where = printer.path if printer.backend == "file" else f"{printer.host}:{printer.port}"
     click.echo(f"\nTicket printer: {printer.backend} ({where})\n")
     if not no_serve:
-        _serve(current_app._get_current_object(), host, port)
+        _serve(host, port, demo=True)

@@ -9,7 +9,10 @@ from gevent import monkey
 monkey.patch_all()
 
 import argparse  # noqa: E402  (after patching, on purpose)
+import socket  # noqa: E402
 import sys  # noqa: E402
+
+from gevent.pywsgi import WSGIHandler, WSGIServer  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -39,12 +42,21 @@ def main(argv: list[str] | None = None) -> None:
     sweeper = Sweeper(app)
     sweeper.start()
     print(f"frontdesk serving on http://{args.host}:{args.port} (gevent)", flush=True)
+    # gevent's WSGI server, as Flask-SocketIO's own run() builds it, with WebSockets through
+    # simple-websocket, but with Nagle's algorithm off: pywsgi writes headers and body
+    # separately, and on a keep-alive connection the body would wait ~40 ms for the client's
+    # delayed ACK. No access log: at hundreds of requests a second it costs more than they do.
+    server = WSGIServer((args.host, args.port), app, handler_class=NoDelayHandler, log=None)
     try:
-        # gevent's WSGI server; WebSockets through simple-websocket. No access log by default:
-        # at a few hundred requests a second it would cost more than the requests.
-        app.extensions["socketio"].run(app, host=args.host, port=args.port)
+        server.serve_forever()
     finally:
         sweeper.stop()
+
+
+class NoDelayHandler(WSGIHandler):
+    def handle(self) -> None:
+        self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().handle()
 
 
 if __name__ == "__main__":

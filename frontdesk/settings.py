@@ -176,7 +176,9 @@ class Settings(_Frozen):
     reinstate_minutes: int = Field(default=30, ge=0, le=480)
     retention_days: int = Field(default=30, ge=1, le=3650)
     database_url: str = "sqlite:///var/frontdesk.db"
+    database_pool_size: int = Field(default=10, ge=1, le=200)
     message_queue_url: str | None = None
+    queue_update_seconds: float = Field(default=1.0, ge=0.05, le=30)
     printer: Printer = Printer()
     limits: Limits = Limits()
     # Reverse proxies in front that set X-Forwarded-For/-Proto/-Host: trusted only this far,
