@@ -145,7 +145,7 @@ class Limits(_Frozen):
     login: str = "10 per 15 minutes"
     # Tickets per kiosk token (or staff member): a stuck button or a script cannot empty a day.
     ticket_issue: str = "60 per minute"
-    # Phone pages, ticket look-ups and live follows per address: ids cannot be guessed en masse.
+    # Phone pages and ticket look-ups per address: ids cannot be tried en masse.
     ticket_lookup: str = "120 per minute"
 
     @field_validator("login", "ticket_issue", "ticket_lookup")
