@@ -303,21 +303,24 @@ def security_headers(response: Response) -> Response:
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")
-    # Werkzeug's server would otherwise announce its and Python's versions.
-    headers["Server"] = "frontdesk"
     return response
 
 
 class ServerHeader:
-    """Names the server without versions on answers that bypass Flask (Socket.IO's own)."""
+    """A `Server` header without versions on every answer, Socket.IO's included: Werkzeug's
+    server would otherwise announce its own and Python's. gunicorn always sends its own
+    versionless one, so under gunicorn the app sends none (no second header)."""
 
     def __init__(self, wsgi_app):
         self.wsgi_app = wsgi_app
 
     def __call__(self, environ, start_response):
+        gunicorn = environ.get("SERVER_SOFTWARE", "").startswith("gunicorn")
+
         def start(status, headers, exc_info=None):
             headers = [(k, v) for k, v in headers if k.lower() != "server"]
-            headers.append(("Server", "frontdesk"))
+            if not gunicorn:
+                headers.append(("Server", "frontdesk"))
             return start_response(status, headers, exc_info)
 
         return self.wsgi_app(environ, start)

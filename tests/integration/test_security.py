@@ -430,6 +430,22 @@ def test_pages_forbid_inline_script_and_framing(client):
     assert not re.search(r"\d", response.headers.get("Server", "")), "no versions"
 
 
+def test_every_answer_names_the_server_without_versions(client):
+    # Socket.IO answers bypass Flask; the WSGI middleware names them too. (Werkzeug's own
+    # development server adds its version whatever the app says; the gevent server that
+    # `frontdesk serve` runs adds nothing, and gunicorn says only "gunicorn".)
+    for path in ("/start", "/socket.io/?EIO=4&transport=polling", "/api/v1/nowhere"):
+        assert client.get(path).headers.get_all("Server") == ["frontdesk"], path
+
+
+def test_socket_follows_can_spend_the_lookup_budget(tight_app):
+    from frontdesk.security import allow_lookup
+
+    with tight_app.test_request_context("/", environ_base={"REMOTE_ADDR": "10.0.0.9"}):
+        assert [allow_lookup() for _ in range(6)] == [True] * 5 + [False]
+        assert allow_lookup("another visitor")
+
+
 def test_no_template_has_inline_script_or_event_handlers():
     templates = [
         path
