@@ -3,15 +3,20 @@ And the broadcaster that turns committed events into emits."""
 
 from __future__ import annotations
 
+import re
+
 from flask import current_app
 from flask_socketio import ConnectionRefusedError as Refused
 from flask_socketio import Namespace, SocketIO, emit, join_room
 
 from frontdesk import events as ev
+from frontdesk import security
 from frontdesk.auth import ISSUERS, current_actor
 from frontdesk.queue.model import Ticket
 from frontdesk.services import staff, views
 from frontdesk.services.core import Core
+
+TICKET_ID = re.compile(security.TicketIdConverter.regex)
 
 
 class SocketIOBroadcaster:
@@ -57,8 +62,12 @@ class FrontdeskNamespace(Namespace):
     def on_follow(self, data: object):
         """A phone page follows one ticket: joining its room needs the ticket's secret id."""
         ticket_id = data.get("ticket") if isinstance(data, dict) else None
-        if not isinstance(ticket_id, str) or len(ticket_id) > 32:
+        # The same shape the HTTP routes accept: nothing else reaches the database (PostgreSQL
+        # refuses NUL bytes), and guessing ids costs the same budget as guessing pages.
+        if not isinstance(ticket_id, str) or not TICKET_ID.fullmatch(ticket_id):
             return {"ok": False, "error": "invalid_input"}
+        if not security.allow_lookup():
+            return {"ok": False, "error": "rate_limited"}
         with self.core().reading() as session:
             ticket = session.get(Ticket, ticket_id)
             if ticket is None:

@@ -333,8 +333,24 @@ def test_following_a_ticket_that_does_not_exist_is_refused(screens, kiosk, clerk
     }
     assert phone.call("follow", {"ticket": 42})["ok"] is False
     assert phone.call("follow", "not even a dict")["ok"] is False
+    for bad in ("a\x00b", "x" * 2400, "../etc", ""):
+        assert phone.call("follow", {"ticket": bad}) == {"ok": False, "error": "invalid_input"}
 
     kiosk()
+    clerk.post(f"{API}/desks/1/call-next")
+    phone.wait_for("queue.changed", waiting("ids", 0))
+    assert phone.named("ticket.updated") == []
+
+
+def test_follows_beyond_the_lookup_limit_are_refused_and_join_nothing(app, screens, kiosk, clerk):
+    app.extensions["frontdesk.limiter"].reset()
+    limit = int(app.extensions["frontdesk"].settings.limits.ticket_lookup.split()[0])
+    phone = screens()
+    mine = kiosk()
+    for _ in range(limit):
+        phone.call("follow", {"ticket": "no-such-ticket"})
+
+    assert phone.call("follow", {"ticket": mine["id"]}) == {"ok": False, "error": "rate_limited"}
     clerk.post(f"{API}/desks/1/call-next")
     phone.wait_for("queue.changed", waiting("ids", 0))
     assert phone.named("ticket.updated") == []
