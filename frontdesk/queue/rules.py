@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,10 +26,66 @@ ALLOWED_TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
     S.CANCELLED: frozenset(),
 }
 
+# The tickets a desk is holding: at most one per desk.
+HELD = frozenset({S.CALLED, S.SERVING})
+
 
 def check_transition(current: TicketStatus, target: TicketStatus) -> None:
     if target not in ALLOWED_TRANSITIONS[current]:
         raise InvalidTransition(status=current.value, target=target.value)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing done to a ticket: the statuses it may be done from, and the status it leaves
+    the ticket in (None: unchanged). Each step's moves must be in ALLOWED_TRANSITIONS; a step
+    that leaves a ticket where it was (a transfer of a waiting ticket) is no move at all."""
+
+    name: str
+    sources: frozenset[TicketStatus]
+    target: TicketStatus | None = None
+
+
+CALL = Step("called", frozenset({S.WAITING}), S.CALLED)
+# Announcing a number again is not a move, but only a called number can be announced.
+RECALL = Step("recall", frozenset({S.CALLED}))
+START = Step("serving", frozenset({S.CALLED}), S.SERVING)
+FINISH = Step("done", frozenset({S.CALLED, S.SERVING}), S.DONE)
+NO_SHOW = Step("no_show", frozenset({S.CALLED}), S.NO_SHOW)
+CANCEL = Step("cancelled", frozenset({S.WAITING}), S.CANCELLED)
+REINSTATE = Step("reinstate", frozenset({S.NO_SHOW}), S.WAITING)
+# A no-show comes back only through reinstate, which minds the window.
+TRANSFER = Step("transfer", frozenset({S.WAITING, S.CALLED, S.SERVING}), S.WAITING)
+# A priority is checked while the visitor is still in the office; once done or gone, it stays
+# as it was. Rejected, a held ticket goes back to wait at the place its issue time gives it.
+ACCEPT_PRIORITY = Step("priority_check", frozenset({S.WAITING, S.CALLED, S.SERVING}))
+REJECT_PRIORITY = Step("priority_check", frozenset({S.WAITING, S.CALLED, S.SERVING}), S.WAITING)
+
+STEPS = (
+    CALL,
+    RECALL,
+    START,
+    FINISH,
+    NO_SHOW,
+    CANCEL,
+    REINSTATE,
+    TRANSFER,
+    ACCEPT_PRIORITY,
+    REJECT_PRIORITY,
+)
+
+
+def check_step(ticket: Ticket, step: Step) -> None:
+    if ticket.status not in step.sources:
+        raise InvalidTransition(status=ticket.status.value, target=step.name)
+
+
+def take_step(ticket: Ticket, step: Step) -> None:
+    """The one place a ticket's status is set: refuses a step its status does not allow."""
+    check_step(ticket, step)
+    if step.target is not None and step.target is not ticket.status:
+        check_transition(ticket.status, step.target)
+        ticket.status = step.target
 
 
 def format_number(letter: str, seq: int) -> str:
@@ -49,38 +106,70 @@ def effective_at(issued_at: datetime, boost_minutes: int) -> datetime:
     return issued_at - timedelta(minutes=boost_minutes)
 
 
+# The fair order, as the Ticket columns compared in turn: the earliest effective time first,
+# ties to the lower number, then to the letter so that the order is total. The SQL's ORDER BY
+# and its "earlier than" conditions are built from this tuple.
+ORDER: tuple[str, ...] = ("effective_at", "seq", "number")
+
+
 def order_key(ticket: Ticket) -> tuple:
-    """Fair order: earliest effective time first; ties by number, then letter for stability."""
-    return (ticket.effective_at, ticket.seq, ticket.number)
+    return tuple(getattr(ticket, column) for column in ORDER)
+
+
+@dataclass(frozen=True)
+class Lane:
+    """One search a desk makes for its next ticket: the waiting tickets of `services` not sent
+    to another desk, and, with `sent_here`, every ticket sent to this desk by name."""
+
+    services: tuple[str, ...]
+    sent_here: bool
+
+
+def lanes(desk_services: Sequence[str], order: str) -> list[Lane]:
+    """The searches a desk makes in turn; the first that finds anyone gives the next ticket,
+    the earliest in fair order within it.
+
+    longest_waiting: one search over all the desk's services and the tickets sent to it.
+    listed: one per service in the desk's list, then the tickets sent to this desk by name
+    from services it does not list (without that last one they would wait for ever).
+    """
+    if order == "listed":
+        return [Lane((service,), False) for service in desk_services] + [Lane((), True)]
+    return [Lane(tuple(desk_services), True)]
+
+
+def in_lane(ticket: Ticket, lane: Lane, desk_number: int) -> bool:
+    sent_here = ticket.target_desk == desk_number
+    if ticket.service in lane.services and (ticket.target_desk is None or sent_here):
+        return True
+    return lane.sent_here and sent_here
 
 
 def is_candidate(ticket: Ticket, desk_number: int, desk_services: Sequence[str]) -> bool:
-    if ticket.status is not S.WAITING:
-        return False
-    if ticket.target_desk is not None:
-        return ticket.target_desk == desk_number
-    return ticket.service in desk_services
+    """Whether the desk may ever call this ticket next, whatever its order."""
+    return ticket.status is S.WAITING and in_lane(
+        ticket, Lane(tuple(desk_services), True), desk_number
+    )
 
 
 def pick_next(
     waiting: Iterable[Ticket], desk_number: int, desk_services: Sequence[str], order: str
 ) -> Ticket | None:
-    """The ticket a desk must call next.
+    """The ticket a desk must call next (see `lanes`)."""
+    candidates = [t for t in waiting if t.status is S.WAITING]
+    for lane in lanes(desk_services, order):
+        found = [t for t in candidates if in_lane(t, lane, desk_number)]
+        if found:
+            return min(found, key=order_key)
+    return None
 
-    longest_waiting: the earliest effective time among all the desk's services.
-    listed: the first service in the desk's list that has anyone waiting; then tickets sent to
-    this desk by name from services it does not list.
-    """
-    candidates = sorted(
-        (t for t in waiting if is_candidate(t, desk_number, desk_services)), key=order_key
-    )
-    if not candidates or order != "listed":
-        return candidates[0] if candidates else None
-    for service in desk_services:
-        for ticket in candidates:
-            if ticket.service == service:
-                return ticket
-    return candidates[0]
+
+def line_of(ticket: Ticket) -> tuple[str, object]:
+    """The line a waiting ticket stands in, for its place: the desk it was sent to by name, or
+    its service. Its place counts only the tickets of its line before it in fair order."""
+    if ticket.target_desk is not None:
+        return ("desk", ticket.target_desk)
+    return ("service", ticket.service)
 
 
 def estimate_minutes(people_ahead: int, desks_open: int, minutes_per_visitor: float) -> int:

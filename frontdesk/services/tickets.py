@@ -17,8 +17,10 @@ from frontdesk.queue.model import (
     TicketCounter,
     TicketStatus,
 )
+from frontdesk.services import fair_order
 from frontdesk.services.core import Actor, Core, UnitOfWork
 from frontdesk.services.views import (
+    HELD,
     accepting_tickets,
     call_payload,
     ticket_view,
@@ -127,7 +129,7 @@ def call_ticket(core: Core, actor: Actor, ticket_id: str, desk_number: int, reas
     with core.unit_of_work() as uow:
         claim_desk(uow, desk, actor)
         ticket = _ticket(uow, ticket_id)
-        rules.check_transition(ticket.status, S.CALLED)
+        rules.check_step(ticket, rules.CALL)
         if ticket.office_day != uow.today:
             raise errors.InvalidTransition(status="from an earlier day", target="called")
         due = _next_for(uow, desk)
@@ -138,8 +140,7 @@ def recall(core: Core, actor: Actor, ticket_id: str) -> dict:
     """Announce a called number again, up to the office's recall limit."""
     with core.unit_of_work() as uow:
         ticket = _ticket(uow, ticket_id)
-        if ticket.status is not S.CALLED:
-            raise errors.InvalidTransition(status=ticket.status.value, target="recall")
+        rules.take_step(ticket, rules.RECALL)
         if ticket.recalls >= core.settings.recall_limit:
             raise errors.RecallLimitReached(limit=core.settings.recall_limit)
         ticket.recalls += 1
@@ -156,39 +157,38 @@ def recall(core: Core, actor: Actor, ticket_id: str) -> dict:
 
 
 def start(core: Core, actor: Actor, ticket_id: str) -> dict:
-    return _move(core, actor, ticket_id, S.SERVING, "ticket.started")
+    return _move(core, actor, ticket_id, rules.START, "ticket.started")
 
 
 def finish(core: Core, actor: Actor, ticket_id: str) -> dict:
-    return _move(core, actor, ticket_id, S.DONE, "ticket.finished")
+    return _move(core, actor, ticket_id, rules.FINISH, "ticket.finished")
 
 
 def no_show(core: Core, actor: Actor, ticket_id: str) -> dict:
-    return _move(core, actor, ticket_id, S.NO_SHOW, "ticket.no_show")
+    return _move(core, actor, ticket_id, rules.NO_SHOW, "ticket.no_show")
 
 
 def cancel(core: Core, actor: Actor, ticket_id: str) -> dict:
     """The visitor gives up their place (from the phone page, or at reception)."""
-    return _move(core, actor, ticket_id, S.CANCELLED, "ticket.cancelled")
+    return _move(core, actor, ticket_id, rules.CANCEL, "ticket.cancelled")
 
 
 def reinstate(core: Core, actor: Actor, ticket_id: str) -> dict:
     """Put a no-show back in the queue at its original place, within the office's window."""
     with core.unit_of_work() as uow:
         ticket = _ticket(uow, ticket_id)
-        if ticket.status is not S.NO_SHOW:
-            raise errors.InvalidTransition(status=ticket.status.value, target="reinstate")
+        desk, no_show_at = ticket.desk, ticket.no_show_at
+        _release(ticket, rules.REINSTATE)
         window = core.settings.reinstate_minutes
-        if (uow.now - ticket.no_show_at).total_seconds() > window * 60:
+        if no_show_at is None or (uow.now - no_show_at).total_seconds() > window * 60:
             raise errors.ReinstateWindowPassed(minutes=window)
         uow.log(
             "ticket.reinstated",
             actor,
-            desk=ticket.desk,
+            desk=desk,
             ticket_id=ticket.id,
             service=ticket.service,
         )
-        _release(ticket)
         ticket.recalls = 0
         return _finish_change(uow, core, ticket)
 
@@ -211,9 +211,6 @@ def transfer(
         desk_config(core, desk)
     with core.unit_of_work() as uow:
         ticket = _ticket(uow, ticket_id)
-        if ticket.status not in (S.WAITING, S.CALLED, S.SERVING):
-            # A no-show comes back only through reinstate, which minds the window.
-            raise errors.InvalidTransition(status=ticket.status.value, target="transfer")
         uow.log(
             "ticket.transferred",
             actor,
@@ -223,9 +220,11 @@ def transfer(
             to_service=service,
             to_desk=desk,
         )
-        _release(ticket)
+        _release(ticket, rules.TRANSFER)
         uow.touch(ticket.service)  # the queue it leaves
         if service is not None:
+            # Sent to a service, the visitor is anyone's there: a desk named before would
+            # otherwise keep them in its own line, out of the service's.
             ticket.service = service
             ticket.target_desk = None
         else:
@@ -239,16 +238,17 @@ def verify_priority(core: Core, actor: Actor, ticket_id: str, accepted: bool) ->
     with core.unit_of_work() as uow:
         ticket = _ticket(uow, ticket_id)
         # A priority is decided once: a verified one is not taken back, a rejected one stays so.
-        if ticket.priority_status is not PriorityStatus.DECLARED or ticket.status not in (
-            S.WAITING,
-            S.CALLED,
-            S.SERVING,
-        ):
+        if ticket.priority_status is not PriorityStatus.DECLARED:
             raise errors.NoPriorityToVerify()
+        desk = ticket.desk
+        if accepted:
+            rules.take_step(ticket, rules.ACCEPT_PRIORITY)
+        else:
+            _release(ticket, rules.REJECT_PRIORITY)
         uow.log(
             "priority.verified" if accepted else "priority.rejected",
             actor,
-            desk=ticket.desk,
+            desk=desk,
             ticket_id=ticket.id,
             service=ticket.service,
             priority=ticket.priority,
@@ -258,8 +258,6 @@ def verify_priority(core: Core, actor: Actor, ticket_id: str, accepted: bool) ->
         else:
             ticket.priority_status = PriorityStatus.REJECTED
             ticket.effective_at = ticket.issued_at
-            if ticket.status is not S.WAITING:
-                _release(ticket)
         return _finish_change(uow, core, ticket)
 
 
@@ -322,28 +320,22 @@ def claim_desk(
 def ensure_desk_free(uow: UnitOfWork, desk_number: int) -> None:
     """A desk holds at most one visitor: refuse while it still has one called or served."""
     held = uow.session.exec(
-        select(Ticket.number).where(
-            Ticket.desk == desk_number, col(Ticket.status).in_((S.CALLED, S.SERVING))
-        )
+        select(Ticket.number).where(Ticket.desk == desk_number, col(Ticket.status).in_(HELD))
     ).first()
     if held is not None:
         raise errors.DeskBusy(desk=desk_number, ticket=held)
 
 
 def _next_for(uow: UnitOfWork, desk: Desk) -> Ticket | None:
-    """The same choice as rules.pick_next, made by the database so that, on PostgreSQL, a row
-    another desk is taking right now is skipped rather than waited for or taken twice."""
+    """rules.pick_next, made by the database so that, on PostgreSQL, a row another desk is
+    taking right now is skipped rather than waited for or taken twice."""
     waiting = select(Ticket).where(Ticket.office_day == uow.today, Ticket.status == S.WAITING)
-    mine = Ticket.target_desk == desk.number
-    unassigned = col(Ticket.target_desk).is_(None)
-    if desk.order == "listed":
-        lanes = [
-            waiting.where(Ticket.service == service, unassigned | mine) for service in desk.services
-        ] + [waiting.where(mine)]
-    else:
-        lanes = [waiting.where((col(Ticket.service).in_(desk.services) & unassigned) | mine)]
-    for lane in lanes:
-        statement = lane.order_by(Ticket.effective_at, Ticket.seq, Ticket.number).limit(1)
+    for lane in rules.lanes(desk.services, desk.order):
+        statement = (
+            waiting.where(fair_order.in_lane(lane, desk.number))
+            .order_by(*fair_order.order_by())
+            .limit(1)
+        )
         if _postgres(uow):
             statement = statement.with_for_update(skip_locked=True)
         ticket = uow.session.exec(statement).first()
@@ -361,7 +353,7 @@ def _call(
     reason: str | None = None,
     due: Ticket | None = None,
 ) -> dict:
-    ticket.status = S.CALLED
+    rules.take_step(ticket, rules.CALL)
     ticket.desk = desk.number
     ticket.target_desk = None
     ticket.called_at = uow.now
@@ -390,18 +382,18 @@ def _call(
     return _finish_change(uow, uow.core, ticket)
 
 
-def _release(ticket: Ticket) -> None:
-    """Back to waiting, at the place its effective time gives it."""
-    ticket.status = S.WAITING
+def _release(ticket: Ticket, step: rules.Step) -> None:
+    """Back to waiting, at the place its effective time gives it, if `step` allows."""
+    rules.take_step(ticket, step)
     ticket.desk = None
     ticket.called_at = ticket.started_at = ticket.no_show_at = None
 
 
-def _move(core: Core, actor: Actor, ticket_id: str, target: TicketStatus, kind: str) -> dict:
+def _move(core: Core, actor: Actor, ticket_id: str, step: rules.Step, kind: str) -> dict:
     with core.unit_of_work() as uow:
         ticket = _ticket(uow, ticket_id)
-        rules.check_transition(ticket.status, target)
-        ticket.status = target
+        rules.take_step(ticket, step)
+        target = ticket.status
         if target is S.SERVING:
             ticket.started_at = uow.now
         elif target is S.DONE:

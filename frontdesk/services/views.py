@@ -14,11 +14,12 @@ from sqlmodel import Session, col, select
 
 from frontdesk.queue import rules
 from frontdesk.queue.model import Alert, AlertStatus, DeskState, Ticket, TicketCounter, TicketStatus
+from frontdesk.services import fair_order
 from frontdesk.services.core import Core
 from frontdesk.settings import WEEKDAYS, Service, Settings
 
 RECENT_VISITS = 10
-HELD = (TicketStatus.CALLED, TicketStatus.SERVING)
+HELD = tuple(sorted(rules.HELD))
 
 
 def iso(at: datetime | None) -> str | None:
@@ -108,26 +109,13 @@ def service_loads(
 
 @lru_cache(maxsize=2)
 def _ahead_query(by_desk: bool) -> Select:
-    """people_ahead's statement for a desk's lane or a service's, built once (see above)."""
+    """people_ahead's statement for a desk's line or a service's, built once (see above)."""
     columns = Ticket.__table__.c
-    effective_at = bindparam("effective_at", type_=columns.effective_at.type)
-    seq = bindparam("seq", type_=columns.seq.type)
-    lane = (
-        Ticket.target_desk == bindparam("desk", type_=columns.target_desk.type)
+    position = {name: bindparam(name, type_=columns[name].type) for name in rules.ORDER}
+    line = (
+        fair_order.in_line("desk", bindparam("desk", type_=columns.target_desk.type))
         if by_desk
-        else (Ticket.service == bindparam("service", type_=columns.service.type))
-        & col(Ticket.target_desk).is_(None)
-    )
-    # The same order as rules.order_key: effective time, then number, then letter.
-    same_time = Ticket.effective_at == effective_at
-    earlier = (
-        (Ticket.effective_at < effective_at)
-        | (same_time & (Ticket.seq < seq))
-        | (
-            same_time
-            & (Ticket.seq == seq)
-            & (Ticket.number < bindparam("number", type_=columns.number.type))
-        )
+        else fair_order.in_line("service", bindparam("service", type_=columns.service.type))
     )
     return (
         select(func.count())
@@ -135,22 +123,17 @@ def _ahead_query(by_desk: bool) -> Select:
         .where(
             Ticket.office_day == bindparam("day", type_=Date),
             Ticket.status == TicketStatus.WAITING,
-            lane,
-            earlier,
+            line,
+            fair_order.earlier_than(position),
         )
     )
 
 
 def people_ahead(session: Session, ticket: Ticket) -> int:
-    by_desk = ticket.target_desk is not None
-    params = {
-        "day": ticket.office_day,
-        "effective_at": ticket.effective_at,
-        "seq": ticket.seq,
-        "number": ticket.number,
-    }
-    params.update({"desk": ticket.target_desk} if by_desk else {"service": ticket.service})
-    return session.exec(_ahead_query(by_desk), params=params).one()
+    kind, key = rules.line_of(ticket)
+    params = {"day": ticket.office_day, kind: key}
+    params.update({name: getattr(ticket, name) for name in rules.ORDER})
+    return session.exec(_ahead_query(kind == "desk"), params=params).one()
 
 
 def status_url(settings: Settings, ticket_id: str) -> str:
@@ -339,24 +322,17 @@ def waiting_places(core: Core, session: Session) -> dict[str, dict]:
     settings = core.settings
     today = rules.office_day(core.clock(), settings.office.zone)
     rows = session.exec(
-        select(
-            Ticket.id,
-            Ticket.service,
-            Ticket.target_desk,
-            Ticket.effective_at,
-            Ticket.seq,
-            Ticket.number,
-        ).where(Ticket.office_day == today, Ticket.status == TicketStatus.WAITING)
+        select(Ticket.id, Ticket.service, Ticket.target_desk, *fair_order.order_by()).where(
+            Ticket.office_day == today, Ticket.status == TicketStatus.WAITING
+        )
     ).all()
     loads = service_loads(settings, session, today)
-    lanes: dict[tuple[str, object], list] = {}
+    lines: dict[tuple[str, object], list] = {}
     for row in rows:
-        lane = ("desk", row.target_desk) if row.target_desk is not None else ("svc", row.service)
-        lanes.setdefault(lane, []).append(row)
+        lines.setdefault(rules.line_of(row), []).append(row)
     places = {}
-    for members in lanes.values():
-        # The same order as people_ahead and rules.order_key.
-        members.sort(key=lambda r: (r.effective_at, r.seq, r.number))
+    for members in lines.values():
+        members.sort(key=rules.order_key)
         for ahead, row in enumerate(members):
             load = loads.get(row.service)
             if load is None:  # a service taken out of the configuration mid-day

@@ -459,6 +459,25 @@ def test_a_ticket_without_a_priority_has_nothing_to_verify(client, kiosk, clerk,
     assert rows(web_core) == before
 
 
+@pytest.mark.parametrize("accepted", [True, False])
+def test_a_priority_is_not_checked_on_a_finished_visit(client, kiosk, clerk, web_core, accepted):
+    ticket = issue(client, kiosk, priority="pregnant")
+    post(clerk, "/desks/2/call-next")
+    post(clerk, f"/tickets/{ticket['id']}/finish")
+    before = rows(web_core)
+
+    response = clerk.post(
+        f"{API}/tickets/{ticket['id']}/verify-priority", json={"accepted": accepted}
+    )
+
+    assert_error(response, 409, "invalid_transition")
+    assert rows(web_core) == before
+    assert (stored(web_core, ticket["id"]).status.value, stored(web_core, ticket["id"]).desk) == (
+        "done",
+        2,
+    )
+
+
 def test_a_visitor_can_cancel_their_own_ticket_with_its_id(client, kiosk, app):
     ticket = issue(client, kiosk)
 
