@@ -6,7 +6,7 @@ messages; a hall of phones at 50 tickets a second would drown the server. So the
 only says which services it touched, and this listener sends, at most once per
 `queue_update_seconds`:
   - `queue.changed` to everyone, with only the services that changed;
-  - `ticket.position` to the room of each waiting ticket whose place or estimate changed.
+  - `ticket.position` to each followed waiting ticket whose place or estimate changed.
 The first change after a quiet spell goes out at once; later ones wait for the next round.
 """
 
@@ -30,6 +30,8 @@ class LiveSummaries:
         self.socketio = socketio
         self.broadcaster = broadcaster
         self.interval = core.settings.queue_update_seconds
+        # Several server processes share live events through the message queue.
+        self._shared = core.settings.message_queue_url is not None
         self._dirty: set[str] = set()
         self._places: dict[str, dict] = {}
         self._lock = threading.Lock()
@@ -81,13 +83,19 @@ class LiveSummaries:
             places = views.waiting_places(self.core, session)
         updates = [ev.Event(ev.QUEUE_CHANGED, {"services": services}, (ev.PUBLIC,))]
         for ticket_id, place in places.items():
-            # Another server process may have sent a newer place for a touched queue, so a
-            # place there is sent even when it equals what this process sent last.
-            if place != self._places.get(ticket_id) or place["service"] in dirty:
-                updates.append(
-                    ev.Event(
-                        ev.TICKET_POSITION, {"id": ticket_id, **place}, (ev.ticket_room(ticket_id),)
-                    )
-                )
+            room = ev.ticket_room(ticket_id)
+            if self._shared:
+                # Another process may have sent a newer place for a touched queue, and its
+                # followers are out of sight: send every place there, even an unchanged one.
+                send = place != self._places.get(ticket_id) or place["service"] in dirty
+            else:
+                # One process sees every follower: only phones that follow hear of a change.
+                send = place != self._places.get(ticket_id) and self._followed(room)
+            if send:
+                updates.append(ev.Event(ev.TICKET_POSITION, {"id": ticket_id, **place}, (room,)))
         self._places = places
         self.broadcaster.publish(updates)
+
+    def _followed(self, room: str) -> bool:
+        participants = self.socketio.server.manager.get_participants("/", room)
+        return next(iter(participants), None) is not None

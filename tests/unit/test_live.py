@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+import socketio
 from sqlmodel import select
 
 from frontdesk import events as ev
@@ -18,11 +19,13 @@ from tests.support.core import CLERK, KIOSK
 
 
 class Runner:
-    """The two things LiveSummaries needs from Flask-SocketIO, with real threads; `manual`
-    starts nothing, so a test can flush by hand."""
+    """What LiveSummaries needs from Flask-SocketIO: background tasks (real threads; `manual`
+    starts none, so a test flushes by hand) and a real python-socketio server whose rooms say
+    who follows which ticket."""
 
     def __init__(self, manual: bool = False):
         self.manual = manual
+        self.server = socketio.Server(async_mode="threading")
 
     def start_background_task(self, target):
         if not self.manual:
@@ -31,6 +34,11 @@ class Runner:
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)
 
+    def follow(self, ticket_id: str) -> None:
+        """A phone connects and joins the ticket's room, as `follow` makes it do."""
+        sid = self.server.manager.connect(f"eio-{ticket_id}", "/")
+        self.server.manager.enter_room(sid, "/", ev.ticket_room(ticket_id))
+
 
 def issue(core: Core, service: str = "ids", **options) -> dict:
     options.setdefault("language", "pl")
@@ -38,8 +46,13 @@ def issue(core: Core, service: str = "ids", **options) -> dict:
 
 
 @pytest.fixture
-def live(core, recorder):
-    summaries = LiveSummaries(core, Runner(manual=True), recorder)
+def runner() -> Runner:
+    return Runner(manual=True)
+
+
+@pytest.fixture
+def live(core, recorder, runner):
+    summaries = LiveSummaries(core, runner, recorder)
     core.listeners.append(summaries)
     yield summaries
     summaries.close()
@@ -70,8 +83,11 @@ def test_a_round_with_no_change_sends_nothing(core, recorder, live):
     assert recorder.events == []
 
 
-def test_each_waiting_ticket_is_sent_its_place_in_its_own_room(core, recorder, live):
-    first, second = issue(core), issue(core)
+def test_a_followed_ticket_is_sent_its_new_place_in_its_own_room(core, recorder, live, runner):
+    issue(core)
+    second = issue(core)
+    issue(core)
+    runner.follow(second["id"])
     live.flush()
     recorder.events.clear()
 
@@ -79,10 +95,48 @@ def test_each_waiting_ticket_is_sent_its_place_in_its_own_room(core, recorder, l
     live.flush()
 
     positions = recorder.named(ev.TICKET_POSITION)
+    # The third moved too, but nobody follows it: nothing is sent for it.
     assert [(e.rooms, e.payload["position"]) for e in positions] == [
         ((ev.ticket_room(second["id"]),), 1)
     ]
-    assert first["id"] not in {e.payload["id"] for e in positions}  # called: no longer waiting
+
+
+def test_an_unchanged_place_is_not_sent_again(core, recorder, live, runner):
+    first = issue(core)
+    issue(core)
+    runner.follow(first["id"])
+    live.flush()
+    recorder.events.clear()
+
+    issue(core)  # behind both: their places stay
+    live.flush()
+
+    assert recorder.named(ev.TICKET_POSITION) == []
+
+
+def test_with_several_processes_every_place_in_a_touched_queue_is_sent(
+    settings, core, recorder, runner
+):
+    """Followers on other processes are out of sight, and another process may have sent a
+    newer place since: every waiting ticket of a touched service gets its place."""
+    shared = Core(
+        settings=settings.model_copy(update={"message_queue_url": "redis://127.0.0.1:1/0"}),
+        db=core.db,
+        clock=core.clock,
+        listeners=[recorder],
+    )
+    summaries = LiveSummaries(shared, runner, recorder)
+    shared.listeners.append(summaries)
+    first, second = issue(shared), issue(shared)
+    summaries.flush()
+    recorder.events.clear()
+
+    issue(shared)
+    summaries.flush()
+
+    sent_to = {e.payload["id"] for e in recorder.named(ev.TICKET_POSITION)}
+    assert {first["id"], second["id"]} <= sent_to
+    summaries.close()
 
 
 def test_the_places_pushed_are_those_the_api_gives_for_every_waiting_ticket(core, clock):
@@ -103,18 +157,16 @@ def test_the_places_pushed_are_those_the_api_gives_for_every_waiting_ticket(core
     with core.reading() as session:
         places = views.waiting_places(core, session)
         rows = session.exec(select(Ticket).where(Ticket.status == TicketStatus.WAITING)).all()
-        expected = {}
-        for ticket in rows:
-            view = views.ticket_view(core, session, ticket)
-            expected[ticket.id] = {
-                "service": ticket.service,
-                "position": view["position"],
-                "people_ahead": view["people_ahead"],
-                "eta_minutes": view["eta_minutes"],
-            }
+        views_of = {t.id: (t, views.ticket_view(core, session, t)) for t in rows}
 
-    assert len(places) == 11
-    assert places == expected
+    assert places.keys() == views_of.keys() and len(places) == 11
+    for ticket_id, place in places.items():
+        ticket, view = views_of[ticket_id]
+        assert place["service"] == ticket.service
+        # Every figure pushed (place, people ahead, estimates) is the API's figure.
+        assert {k: v for k, v in place.items() if k != "service"} == {
+            k: view[k] for k in place if k != "service"
+        }
 
 
 def test_updates_run_by_themselves_and_coalesce(core, recorder):
