@@ -64,16 +64,23 @@ def services():
 @requires(*ISSUERS)
 def issue(actor: Actor):
     body = schemas.parse(schemas.NewTicket)
-    view = tickets.issue_ticket(
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not schemas.IDEMPOTENCY_KEY.fullmatch(key):
+        return error_response(
+            400, "invalid_input", {"field": "Idempotency-Key"}, fields=["Idempotency-Key"]
+        )
+    view, created = tickets.issue_ticket_once(
         core(),
         actor,
+        key,
         service=body.service,
         language=body.language,
         needs=body.needs,
         priority=body.priority,
         print_ticket=body.print if body.print is not None else actor.role == "kiosk",
     )
-    return jsonify(view), 201
+    # A retry of an attempt that already made its ticket: the same ticket, nothing new.
+    return jsonify(view), 201 if created else 200
 
 
 @bp.get("/tickets/<ticket_id:ticket_id>")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TypeVar
 
 from flask import request
@@ -18,6 +19,8 @@ class BadJson(DomainError):
 # Ticket ids as issued (frontdesk.queue.model.new_ticket_id); integers are bounded to the
 # database's 32-bit columns on PostgreSQL.
 TICKET_ID = r"^[A-Za-z0-9_-]{1,32}$"
+# The Idempotency-Key header of POST /tickets: a UUID fits, and so does any other random name.
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:-]{8,64}")
 
 
 class Body(BaseModel):

@@ -98,6 +98,16 @@ class TicketCounter(SQLModel, table=True):
     last_seq: int = 0
 
 
+class IssueRequest(SQLModel, table=True):
+    """An issue attempt a device named with an idempotency key, and the ticket it made: a retry
+    of the same attempt gets that ticket back instead of a second one."""
+
+    issuer: str = Field(primary_key=True, max_length=100)  # the caller's Actor.label
+    key: str = Field(primary_key=True, max_length=64)
+    ticket_id: str = Field(max_length=32)
+    office_day: date = Field(index=True)  # lets old attempts be swept by day
+
+
 class DeskState(SQLModel, table=True):
     number: int = Field(primary_key=True)
     open: bool = False

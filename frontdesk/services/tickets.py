@@ -12,10 +12,12 @@ from frontdesk import events as ev
 from frontdesk.queue import errors, rules
 from frontdesk.queue.model import (
     DeskState,
+    IssueRequest,
     PriorityStatus,
     Ticket,
     TicketCounter,
     TicketStatus,
+    new_ticket_id,
 )
 from frontdesk.services import fair_order
 from frontdesk.services.core import Actor, Core, UnitOfWork
@@ -40,6 +42,31 @@ def issue_ticket(
     priority: str | None = None,
     print_ticket: bool = False,
 ) -> dict:
+    return issue_ticket_once(
+        core,
+        actor,
+        None,
+        service=service,
+        language=language,
+        needs=needs,
+        priority=priority,
+        print_ticket=print_ticket,
+    )[0]
+
+
+def issue_ticket_once(
+    core: Core,
+    actor: Actor,
+    key: str | None,
+    *,
+    service: str,
+    language: str,
+    needs: Sequence[str] = (),
+    priority: str | None = None,
+    print_ticket: bool = False,
+) -> tuple[dict, bool]:
+    """Issue a ticket, unless this caller already made one under the same idempotency `key`
+    (a kiosk retrying after a lost answer): then that ticket, unchanged, and False."""
     settings = core.settings
     svc = settings.service(service)
     if svc is None:
@@ -57,12 +84,19 @@ def issue_ticket(
             raise errors.UnknownPriority(priority=priority)
 
     with core.unit_of_work() as uow:
+        ticket_id = new_ticket_id()
+        if key is not None:
+            earlier = _claim_attempt(uow, actor, key, ticket_id)
+            if earlier is not None:
+                # Checked before hours and caps: the first attempt was within them.
+                return ticket_view(core, uow.session, earlier), False
         seq = _next_seq(uow, svc.letter)
         if not accepting_tickets(settings, svc, uow.now, seq - 1):
             raise (errors.ServiceFull if seq > svc.daily_cap else errors.ServiceClosed)(
                 service=service
             )
         ticket = Ticket(
+            id=ticket_id,
             office_day=uow.today,
             seq=seq,
             number=rules.format_number(svc.letter, seq),
@@ -91,7 +125,22 @@ def issue_ticket(
         uow.emit(ev.Event(ev.TICKET_ISSUED, view, (ev.STAFF,), meta={"print": print_ticket}))
         uow.touch(svc.code)
         uow.commit()
-    return view
+    return view, True
+
+
+def _claim_attempt(uow: UnitOfWork, actor: Actor, key: str, ticket_id: str) -> Ticket | None:
+    """Record that `key` makes `ticket_id`; if the caller used the key before, the ticket it
+    made. The insert is the lock: a concurrent retry waits for the first attempt to end."""
+    claimed = uow.session.execute(
+        _insert(uow)(IssueRequest)
+        .values(issuer=actor.label, key=key, ticket_id=ticket_id, office_day=uow.today)
+        .on_conflict_do_nothing()
+        .returning(IssueRequest.ticket_id)
+    ).first()
+    if claimed is not None:
+        return None
+    earlier = uow.session.get(IssueRequest, (actor.label, key))
+    return uow.session.get(Ticket, earlier.ticket_id)
 
 
 def _next_seq(uow: UnitOfWork, letter: str) -> int:
