@@ -62,7 +62,8 @@ def _core():
     return current_app.extensions["frontdesk"]
 
 
-GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
+# By module name rather than file: found the same way from a checkout and from a wheel.
+GUNICORN_CONFIG = "python:frontdesk.gunicorn_conf"
 
 
 @cli.command(with_appcontext=False)
@@ -72,18 +73,22 @@ GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
     "--gunicorn",
     "use_gunicorn",
     is_flag=True,
-    help="Serve with gunicorn and gunicorn.conf.py (production) instead of the built-in server.",
+    help="Serve with gunicorn and frontdesk/gunicorn_conf.py (production) instead of the "
+    "built-in server.",
 )
 def serve(host: str, port: int, use_gunicorn: bool) -> None:
-    """Run the server (gevent): the built-in one, or gunicorn with gunicorn.conf.py."""
+    """Run the server (gevent): the built-in one, or gunicorn with frontdesk.gunicorn_conf."""
     if use_gunicorn:
-        gunicorn = Path(sys.executable).with_name("gunicorn")
+        # `python -m gunicorn` of this interpreter: its script need not sit next to ours
+        # (an install whose dependencies come from elsewhere on the path).
         os.execv(
-            gunicorn,
+            sys.executable,
             [
-                str(gunicorn),
+                sys.executable,
+                "-m",
+                "gunicorn",
                 "-c",
-                str(GUNICORN_CONFIG),
+                GUNICORN_CONFIG,
                 "-b",
                 f"{host}:{port}",
                 "frontdesk.app:create_app()",

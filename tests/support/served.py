@@ -22,7 +22,10 @@ class OfficeFolder:
     """A temp folder holding config.toml (the shipped one with `replace` applied) and whatever
     the CLI writes there; `run` is the `frontdesk` command with that config."""
 
-    def __init__(self, folder: Path, replace: dict[str, str] | None = None):
+    def __init__(
+        self, folder: Path, replace: dict[str, str] | None = None, frontdesk: Path = FRONTDESK
+    ):
+        self.frontdesk = frontdesk  # another install's command (tests/integration/test_wheel.py)
         config = (REPO / "config.toml").read_text(encoding="utf-8")
         replace = {
             '"sqlite:///var/frontdesk.db"': f'"sqlite:///{folder / "office.db"}"',
@@ -45,7 +48,7 @@ class OfficeFolder:
 
     def run(self, *args: str, stdin: str = "") -> str:
         done = subprocess.run(
-            [str(FRONTDESK), *args],
+            [str(self.frontdesk), *args],
             cwd=self.folder,
             env=self.environment,
             capture_output=True,
@@ -72,7 +75,7 @@ class Server:
         self.log_path = office.folder / f"server-{self.port}.log"
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
-            [str(FRONTDESK), "serve", "--port", str(self.port), *args],
+            [str(office.frontdesk), "serve", "--port", str(self.port), *args],
             cwd=office.folder,
             env=office.environment,
             stdout=self.log,
