@@ -5,20 +5,31 @@ Reads skip the unit of work: they change nothing and need no lock.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 from sqlalchemy import Date, Select, bindparam, func, union_all
 from sqlmodel import Session, col, select
 
-from frontdesk.queue import rules
-from frontdesk.queue.model import Alert, AlertStatus, DeskState, Ticket, TicketCounter, TicketStatus
+from frontdesk.queue import estimate, rules
+from frontdesk.queue.model import (
+    Alert,
+    AlertStatus,
+    AuditEvent,
+    DeskState,
+    Ticket,
+    TicketCounter,
+    TicketStatus,
+)
 from frontdesk.services import fair_order
 from frontdesk.services.core import Core
 from frontdesk.settings import WEEKDAYS, Service, Settings
 
-RECENT_VISITS = 10
+# How far back the event log is read for each service's prior pace, once per office day.
+HISTORY_DAYS = 56
+CALL_EVENTS = ("ticket.called", "ticket.called_out_of_order")
 HELD = tuple(sorted(rules.HELD))
 
 
@@ -30,10 +41,13 @@ def iso(at: datetime | None) -> str | None:
 class ServiceLoad:
     waiting: int
     desks_open: int
-    minutes_per_visitor: float
+    pace: estimate.Pace
 
-    def eta(self, people_ahead: int) -> int:
-        return rules.estimate_minutes(people_ahead, self.desks_open, self.minutes_per_visitor)
+    def eta(self, people_ahead: int, by_desk: bool = False) -> int:
+        return self.pace.eta(people_ahead, by_desk)
+
+    def eta_range(self, people_ahead: int, by_desk: bool = False) -> list[int]:
+        return self.pace.eta_range(people_ahead, by_desk)
 
 
 def open_desks(session: Session) -> set[int]:
@@ -41,8 +55,8 @@ def open_desks(session: Session) -> set[int]:
 
 
 @lru_cache(maxsize=64)
-def _load_queries(codes: tuple[str, ...]) -> tuple[Select, Select]:
-    """The two statements of service_loads for these services, with the day as a parameter.
+def _load_queries(codes: tuple[str, ...]) -> tuple[Select, Select, Select]:
+    """The statements of service_loads for these services, with the day as a parameter.
     Built once: building and keying a statement of a few dozen clauses costs more than the
     indexed search it runs, and this runs after every change."""
     today = bindparam("today", type_=Date)
@@ -56,10 +70,10 @@ def _load_queries(codes: tuple[str, ...]) -> tuple[Select, Select]:
         )
         .group_by(Ticket.service)
     )
-    # One search per service that stops after RECENT_VISITS rows of the day's index, in one
-    # statement: a window over the day's finished visits would read all of them.
+    # One search per service that stops after the last calls' rows of the day's finished index,
+    # in one statement: a window over the day's finished visits would read all of them.
     lanes = [
-        select(Ticket.service, Ticket.called_at, Ticket.finished_at)
+        select(Ticket.service, Ticket.issued_at, Ticket.called_at, Ticket.desk)
         .where(
             Ticket.office_day == today,
             Ticket.status == TicketStatus.DONE,
@@ -67,44 +81,111 @@ def _load_queries(codes: tuple[str, ...]) -> tuple[Select, Select]:
             col(Ticket.called_at).is_not(None),
         )
         .order_by(col(Ticket.finished_at).desc())
-        .limit(RECENT_VISITS)
+        .limit(estimate.RECENT_CALLS + 1)
         .subquery()
         for code in codes
     ]
     visits = lanes[0] if len(lanes) == 1 else union_all(*map(select, lanes)).subquery()
-    return waiting, select(visits.c.service, visits.c.called_at, visits.c.finished_at)
+    # The visitors at the desks now (one per desk at most): the newest calls, not finished yet.
+    held = select(Ticket.service, Ticket.issued_at, Ticket.called_at, Ticket.desk).where(
+        Ticket.office_day == today, col(Ticket.status).in_(HELD)
+    )
+    return (
+        waiting,
+        select(visits.c.service, visits.c.issued_at, visits.c.called_at, visits.c.desk),
+        held,
+    )
+
+
+# Per database: (office day, service -> its prior). The event log of past days does not change
+# during a day, so it is read on the day's first estimate only.
+_priors: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _service_priors(core: Core, session: Session, today: date) -> dict[str, estimate.Prior]:
+    cached = _priors.get(core.db)
+    if cached is not None and cached[0] == today:
+        return cached[1]
+    rows = session.exec(
+        select(AuditEvent.office_day, AuditEvent.service, AuditEvent.desk, AuditEvent.at).where(
+            AuditEvent.office_day >= today - timedelta(days=HISTORY_DAYS),
+            AuditEvent.office_day < today,
+            col(AuditEvent.kind).in_(CALL_EVENTS),
+        )
+    ).all()
+    days: dict[str, dict[date, list]] = {}
+    for day, service, desk, at in rows:
+        days.setdefault(service, {}).setdefault(day, []).append((desk, at))
+    priors = {
+        s.code: estimate.prior_from_history(days.get(s.code, {}).values(), s.expected_minutes)
+        for s in core.settings.services
+    }
+    _priors[core.db] = (today, priors)
+    return priors
 
 
 def service_loads(
-    settings: Settings, session: Session, today: date, only: str | None = None
+    core: Core, session: Session, today: date, only: str | None = None
 ) -> dict[str, ServiceLoad]:
-    """Queue length, open desks and recent visit length of every service (or `only` one), in
-    three queries whatever the number of services: this runs after every change."""
+    """Queue length, desks and pace of every service (or `only` one), in four queries whatever
+    the number of services or of people waiting: this runs after every change."""
+    settings = core.settings
     scope = [s for s in settings.services if only is None or s.code == only]
     codes = tuple(s.code for s in scope)
     waiting: dict[str, int] = {}
-    recent: dict[str, list[float]] = {}
+    recent: dict[str, list[estimate.RecentCall]] = {}
+    holding: set[int] = set()
     if codes:
-        count_waiting, recent_visits = _load_queries(codes)
+        count_waiting, recent_visits, held_now = _load_queries(codes)
         day = {"today": today}
         waiting = dict(session.exec(count_waiting, params=day).all())
-        for service, called, done in session.exec(recent_visits, params=day).all():
-            recent.setdefault(service, []).append((done - called).total_seconds() / 60)
-    desks = open_desks(session)
+        for query in (recent_visits, held_now):
+            for service, issued, called, desk in session.exec(query, params=day).all():
+                recent.setdefault(service, []).append(estimate.RecentCall(issued, called, desk))
+                if query is held_now and desk is not None:
+                    holding.add(desk)
+    desk_rows = {d.number: d for d in session.exec(select(DeskState).where(DeskState.open)).all()}
+    priors = _service_priors(core, session, today) if codes else {}
+    now = core.clock()
     loads = {}
     for service in scope:
+        prior = priors.get(service.code) or estimate.Prior(service.expected_minutes, None)
+        calls = recent.get(service.code, [])
+        last_call: dict[int, datetime] = {}
+        for call in calls:
+            if call.desk is not None:
+                last_call[call.desk] = max(call.called_at, last_call.get(call.desk, call.called_at))
         serving = [d.number for d in settings.desks if service.code in d.services]
-        # Before the first clerk signs in, count the desks that will serve: an estimate of
-        # "no desk open" would be either infinite or a guess.
-        desks_open = len([d for d in serving if d in desks]) or len(serving)
+        open_now = [
+            estimate.DeskNow(
+                number,
+                number in holding,
+                _aware(last_call.get(number) or desk_rows[number].opened_at),
+            )
+            for number in serving
+            if number in desk_rows
+        ]
+        pace = estimate.pace(
+            [estimate.RecentCall(_aware(c.issued_at), _aware(c.called_at), c.desk) for c in calls],
+            open_now,
+            prior.desk_minutes,
+            now,
+            waiting.get(service.code, 0),
+            # Before the first clerk signs in: as many desks as usually serve, at most those
+            # configured.
+            desks_if_none_open=min(prior.desks or len(serving), len(serving) or 1),
+        )
         loads[service.code] = ServiceLoad(
             waiting=waiting.get(service.code, 0),
-            desks_open=desks_open,
-            minutes_per_visitor=rules.minutes_per_visitor(
-                recent.get(service.code, []), service.expected_minutes
-            ),
+            desks_open=len(open_now) or len(serving),
+            pace=pace,
         )
     return loads
+
+
+def _aware(at: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; they were stored in UTC."""
+    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
 
 
 @lru_cache(maxsize=2)
@@ -142,18 +223,16 @@ def status_url(settings: Settings, ticket_id: str) -> str:
 
 def ticket_view(core: Core, session: Session, ticket: Ticket) -> dict:
     settings = core.settings
-    position = ahead = eta = None
+    position = ahead = eta = eta_range = None
     if ticket.status is TicketStatus.WAITING:
         ahead = people_ahead(session, ticket)
         position = ahead + 1
-        load = service_loads(settings, session, ticket.office_day, only=ticket.service)[
+        load = service_loads(core, session, ticket.office_day, only=ticket.service).get(
             ticket.service
-        ]
-        eta = (
-            load.eta(ahead)
-            if ticket.target_desk is None
-            else rules.estimate_minutes(ahead, 1, load.minutes_per_visitor)
         )
+        if load is not None:
+            by_desk = ticket.target_desk is not None
+            eta, eta_range = load.eta(ahead, by_desk), load.eta_range(ahead, by_desk)
     return {
         "id": ticket.id,
         "number": ticket.number,
@@ -162,6 +241,7 @@ def ticket_view(core: Core, session: Session, ticket: Ticket) -> dict:
         "position": position,
         "people_ahead": ahead,
         "eta_minutes": eta,
+        "eta_range": eta_range,
         "desk": ticket.desk,
         "target_desk": ticket.target_desk,
         "language": ticket.language,
@@ -196,7 +276,7 @@ def services_overview(core: Core, session: Session) -> list[dict]:
     settings = core.settings
     now = core.clock()
     today = rules.office_day(now, settings.office.zone)
-    loads = service_loads(settings, session, today)
+    loads = service_loads(core, session, today)
     issued = dict(
         session.exec(
             select(TicketCounter.letter, TicketCounter.last_seq).where(
@@ -216,6 +296,7 @@ def services_overview(core: Core, session: Session) -> list[dict]:
                 "waiting": load.waiting,
                 "desks_open": load.desks_open,
                 "eta_minutes": load.eta(load.waiting),
+                "eta_range": load.eta_range(load.waiting),
             }
         )
     return overview
@@ -326,7 +407,7 @@ def waiting_places(core: Core, session: Session) -> dict[str, dict]:
             Ticket.office_day == today, Ticket.status == TicketStatus.WAITING
         )
     ).all()
-    loads = service_loads(settings, session, today)
+    loads = service_loads(core, session, today)
     lines: dict[tuple[str, object], list] = {}
     for row in rows:
         lines.setdefault(rules.line_of(row), []).append(row)
@@ -335,16 +416,13 @@ def waiting_places(core: Core, session: Session) -> dict[str, dict]:
         members.sort(key=rules.order_key)
         for ahead, row in enumerate(members):
             load = loads.get(row.service)
-            if load is None:  # a service taken out of the configuration mid-day
-                eta = None
-            elif row.target_desk is None:
-                eta = load.eta(ahead)
-            else:
-                eta = rules.estimate_minutes(ahead, 1, load.minutes_per_visitor)
+            by_desk = row.target_desk is not None
             places[row.id] = {
                 "service": row.service,
                 "position": ahead + 1,
                 "people_ahead": ahead,
-                "eta_minutes": eta,
+                # None for a service taken out of the configuration mid-day.
+                "eta_minutes": load.eta(ahead, by_desk) if load else None,
+                "eta_range": load.eta_range(ahead, by_desk) if load else None,
             }
     return places

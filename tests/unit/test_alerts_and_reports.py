@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from frontdesk import events as ev
-from frontdesk.queue import errors
+from frontdesk.queue import errors, estimate
 from frontdesk.queue.model import Alert, AuditEvent, Ticket
 from frontdesk.services import alerts, desks, reports, tickets
 from frontdesk.services.core import Actor
@@ -106,12 +106,13 @@ def test_the_estimate_counts_the_desks_open_and_a_busy_desk_cannot_close(core):
 
     for _ in range(3):
         last = tickets.issue_ticket(core, KIOSK, service="cars", language="pl")
-    # Before any desk opens, the two desks that serve cars are counted: 2 ahead x 10 min / 2.
-    assert last["eta_minutes"] == 10
+    # Before any desk opens, the two desks that serve cars are counted: 10 min / 2 per call.
+    two_desks = last["eta_minutes"]
+    assert two_desks == round(estimate.CENTRAL * 3 * 10 / 2)
     desks.open_desk(core, CLERK, 1)
-    assert eta(last["id"]) == 20  # only one of them is open
+    assert eta(last["id"]) == round(estimate.CENTRAL * 3 * 10)  # only one of them is open
     desks.open_desk(core, Actor("bob", "clerk"), 3)
-    assert eta(last["id"]) == 10
+    assert eta(last["id"]) == two_desks
     tickets.call_next(core, CLERK, 1)
     with pytest.raises(errors.DeskBusy):
         desks.close_desk(core, CLERK, 1)

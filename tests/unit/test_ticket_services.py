@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from frontdesk import events as ev
 from frontdesk.db import Database
-from frontdesk.queue import errors
+from frontdesk.queue import errors, estimate
 from frontdesk.queue.model import (
     AuditEvent,
     DeskState,
@@ -575,26 +575,43 @@ def test_issue_records_language_needs_and_declared_priority(core):
 # Estimates
 
 
-def test_wait_estimate_uses_people_ahead_desks_open_and_recent_service_times(core, clock):
-    # ids: 6 minutes expected; desks 1, 2 and 3 serve it.
+def figure(ahead: int, minutes_per_call: float) -> int:
+    return round(estimate.CENTRAL * (ahead + 1) * minutes_per_call)
+
+
+def test_wait_estimate_uses_people_ahead_desks_working_and_the_gaps_between_calls(core, clock):
+    # ids: 6 minutes expected at one desk; desks 1, 2 and 3 serve it; no past days.
     for _ in range(4):
         last = issue(core)
-    # Before any clerk signs in, the desks that will serve count: 3 ahead * 6 min / 3 desks.
+    # Before any clerk signs in, the desks that will serve count: 6 min / 3 desks per call.
     assert last["people_ahead"] == 3 and last["position"] == 4
-    assert last["eta_minutes"] == 6
+    assert last["eta_minutes"] == figure(3, 6 / 3)
+    low, high = last["eta_range"]
+    assert low <= last["eta_minutes"] <= high
 
     first = tickets.call_next(core, CLERK, 2)  # now desk 2 alone is open
     assert view(core, last["id"])["people_ahead"] == 2
-    assert view(core, last["id"])["eta_minutes"] == 12  # 2 ahead * 6 min / 1 desk
+    assert view(core, last["id"])["eta_minutes"] == figure(2, 6)
 
     clock.advance(minutes=12)
     tickets.finish(core, CLERK, first["id"])
-    # One real visit of 12 minutes, weighed against three at the expected 6: 7.5 per visitor.
-    assert view(core, last["id"])["eta_minutes"] == 15  # 2 * 7.5 / 1
-
-    tickets.call_next(core, BOB, 1)  # a second desk opens
+    tickets.call_next(core, BOB, 1)  # a second desk opens and calls 12 minutes after the first
+    # One gap of 12 minutes with people waiting, weighed against three of the prior's
+    # 6 min / 2 desks.
     assert view(core, last["id"])["people_ahead"] == 1
-    assert view(core, last["id"])["eta_minutes"] == 4  # 1 * 7.5 / 2, rounded up
+    assert view(core, last["id"])["eta_minutes"] == figure(1, (12 + 3 * 3) / 4)
+
+
+def test_wait_estimate_leaves_out_a_desk_on_a_break(core, clock):
+    for _ in range(3):
+        last = issue(core)
+    first = tickets.call_next(core, CLERK, 2)
+    tickets.finish(core, CLERK, first["id"])
+    tickets.call_next(core, BOB, 1)
+    with_two = view(core, last["id"])["eta_minutes"]
+    # Desk 2 stays open, holding nobody, while people wait: after a while it is on a break.
+    clock.advance(minutes=30)
+    assert view(core, last["id"])["eta_minutes"] > with_two
 
 
 def test_wait_estimate_of_a_visitor_with_nobody_ahead_is_zero(core):
