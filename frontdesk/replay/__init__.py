@@ -6,8 +6,9 @@
    counter resets and jumps start a new segment, stale and foreign numbers are ignored, groups
    without a letter or without numbers are skipped and counted, a blank status decides nothing,
    czasObslugi is only the office's published figure to compare with).
-3. Configure an office from the data (one service per group, its desks) and drive the core
-   on a virtual clock (frontdesk.replay.simulate).
+3. Configure an office from the data (one service per group, its desks), write the calls of
+   the office's earlier days in the data to the event log (the estimator's prior), and drive
+   the core on a virtual clock (frontdesk.replay.simulate).
 4. Write one CSV row per ticket, and return a summary: how far our estimate at issue was from
    the wait that really followed, next to the office's own published figure.
 
@@ -32,7 +33,7 @@ from frontdesk.replay.reconstruct import (
     Reconstruction,
     ReplayDataError,
     groups_from_rows,
-    read_rows,
+    read_days,
     reconstruct,
 )
 from frontdesk.replay.simulate import (
@@ -142,14 +143,32 @@ class ReplayResult:
         return [r for r in self.reconstructions if r.skip_reason is not None]
 
 
-def replay_day(data: Path, office: str, day: date, out: Path | None = None) -> ReplayResult:
-    """Read, reconstruct, replay; write the tickets CSV when `out` is given."""
+def replay_day(
+    data: Path,
+    office: str,
+    day: date,
+    out: Path | None = None,
+    days: dict[tuple[str, date], list[dict[str, str]]] | None = None,
+) -> ReplayResult:
+    """Read, reconstruct, replay; write the tickets CSV when `out` is given. `days`: the rows
+    already read (read_days), so that many replays read the file once."""
     started = time.perf_counter()
-    groups = groups_from_rows(read_rows(Path(data), office, day))
+    if days is None:
+        days = read_days(Path(data), office, until=day)
+    rows = days.get((office, day))
+    if not rows:
+        known = ", ".join(d.isoformat() for o, d in days if o == office)
+        raise ReplayDataError(f"{office} has no rows on {day.isoformat()} (days: {known})")
     read_seconds = time.perf_counter() - started
-    reconstructions = [reconstruct(g) for g in groups]
+    reconstructions = [reconstruct(g) for g in groups_from_rows(rows)]
     plans = make_plans(select_groups(reconstructions))
-    outcome = replay_plans(office, plans)
+    # Only days before this one: what the office's own event log would hold that morning.
+    past = [
+        [reconstruct(g) for g in groups_from_rows(rows)]
+        for (o, d), rows in sorted(days.items())
+        if o == office and d < day
+    ]
+    outcome = replay_plans(office, plans, past)
     result = ReplayResult(
         office=office,
         day=day,

@@ -50,11 +50,10 @@ summary names and counts them.
 Status. `status` is blank on many offices, and where it is 0 ("closed") numbers still advance
 and people still wait, so it decides nothing here.
 
-`czasObslugi` is loosely defined (a constant on some offices, something like a waiting time on
-others). It is used only as the office's own published figure to compare against: the value of
-the latest snapshot before a ticket's issue (the one a visitor could have seen), blank if the
-field is blank. Its median over the day's positive values becomes the service's
-`expected_minutes`, the estimator's prior, since the data holds no better service time.
+`czasObslugi` is loosely defined (a constant on some offices, something like a waiting time or
+a cap on others). It is used only as the office's own published figure to compare against: the
+value of the latest snapshot before a ticket's issue (the one a visitor could have seen), blank
+if the field is blank. It never reaches our estimate.
 
 Resolution. Times are whole minutes, and a call is placed at the first snapshot that shows it,
 so a reconstructed wait is late by up to one snapshot interval (half of one on average). A
@@ -68,7 +67,6 @@ import bisect
 import csv
 import gzip
 import re
-import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -147,11 +145,6 @@ class Reconstruction:
     def max_desks(self) -> int:
         return max((count for _, count in self.desks), default=0)
 
-    @property
-    def expected_minutes(self) -> float:
-        positive = [s.office_estimate for s in self.group.snapshots if (s.office_estimate or 0) > 0]
-        return min(float(statistics.median(positive)), 480.0) if positive else 5.0
-
 
 def _int(text: str, default: int | None = 0) -> int | None:
     text = text.strip()
@@ -163,15 +156,14 @@ def _int(text: str, default: int | None = 0) -> int | None:
         return default
 
 
-def read_rows(path: Path, office: str, day: date) -> list[dict[str, str]]:
-    """The rows of one office and day, streamed from the (gzipped) CSV and filtered early.
-
-    Raises ReplayDataError naming the offices, or the office's days, when nothing matches."""
-    wanted_day = day.isoformat()
+def read_days(
+    path: Path, office: str | None = None, until: date | None = None
+) -> dict[tuple[str, date], list[dict[str, str]]]:
+    """The rows of every office day (or of one office, up to a day), in one pass over the
+    (gzipped) CSV. Raises ReplayDataError when the file is empty or lacks a column."""
+    last = until.isoformat() if until else None
     opener = gzip.open if path.suffix == ".gz" else open
-    rows: list[dict[str, str]] = []
-    offices: set[str] = set()
-    days: set[str] = set()
+    days: dict[tuple[str, str], list[dict[str, str]]] = {}
     with opener(path, "rt", encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader, None)
@@ -182,21 +174,30 @@ def read_rows(path: Path, office: str, day: date) -> list[dict[str, str]]:
             raise ReplayDataError(f"{path}: missing columns: {', '.join(missing)}")
         index = {name: header.index(name) for name in COLUMNS}
         i_office, i_date = index["office"], index["date"]
+        offices: set[str] = set()
         for row in reader:
-            if row[i_office] != office:
-                offices.add(row[i_office])
+            offices.add(row[i_office])
+            if office is not None and row[i_office] != office:
                 continue
-            if row[i_date] != wanted_day:
-                days.add(row[i_date])
+            if last is not None and row[i_date] > last:
                 continue
-            rows.append({name: row[i] for name, i in index.items()})
-    if not rows and not days:
+            days.setdefault((row[i_office], row[i_date]), []).append(
+                {name: row[i] for name, i in index.items()}
+            )
+    if office is not None and office not in offices:
         known = ", ".join(sorted(offices)) or "none"
         raise ReplayDataError(f"no office {office!r} in {path.name} (offices: {known})")
+    return {(o, date.fromisoformat(d)): rows for (o, d), rows in sorted(days.items())}
+
+
+def read_rows(path: Path, office: str, day: date) -> list[dict[str, str]]:
+    """The rows of one office and day. Raises ReplayDataError naming the offices, or the
+    office's days, when nothing matches."""
+    days = read_days(Path(path), office)
+    rows = days.get((office, day))
     if not rows:
-        raise ReplayDataError(
-            f"{office} has no rows on {wanted_day} (days: {', '.join(sorted(days))})"
-        )
+        known = ", ".join(d.isoformat() for _, d in days)
+        raise ReplayDataError(f"{office} has no rows on {day.isoformat()} (days: {known})")
     return rows
 
 

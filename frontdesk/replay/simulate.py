@@ -7,8 +7,13 @@ closed to the count the data gives (a desk is closed only once its ticket is fin
 arrival is a ticket from the kiosk (its `eta_minutes` at issue is the estimate we judge), and
 each call finishes the ticket of the group's desk that called longest ago and calls the next
 ticket there. Using the desk idle longest makes a ticket's time at the desk (called to
-finished, which the estimator learns from) the desks' real pace, desks times the gap between
-calls.
+finished) the desks' real pace, desks times the gap between calls.
+
+The office's past days are what the estimator's prior learns from: the calls of the earlier
+days of the same office in the data (reconstructed the same way, given to desks by the same
+rule) are written to the event log before the day starts, as the office's own log would hold
+them. Each service's configured `expected_minutes` is a flat `EXPECTED_MINUTES`: the data holds
+no service time, and the published `czasObslugi` is not one.
 """
 
 from __future__ import annotations
@@ -20,9 +25,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import insert
+
 from frontdesk.db import Database
 from frontdesk.queue import errors
-from frontdesk.replay.reconstruct import Arrival, Call, Reconstruction
+from frontdesk.queue.model import AuditEvent
+from frontdesk.replay.reconstruct import ZONE, Arrival, Call, Reconstruction
 from frontdesk.services.core import Actor, Core
 from frontdesk.services.desks import close_desk, open_desk
 from frontdesk.services.tickets import call_next, finish, issue_ticket
@@ -32,6 +40,8 @@ MAX_GROUPS = len(string.ascii_uppercase)
 KIOSK = Actor("replay-kiosk", "kiosk")
 DESKS, ARRIVAL, CALL = 0, 1, 2  # the order of events at the same moment
 NEVER = datetime.min.replace(tzinfo=UTC)
+# What an office that has not measured anything would configure: minutes per visitor at a desk.
+EXPECTED_MINUTES = 10.0
 
 
 @dataclass
@@ -59,6 +69,7 @@ class TicketRecord:
     called_at: datetime | None = None
     original_number: str | None = None
     desk: int | None = None
+    estimated_range: list[int] | None = None
 
     @property
     def actual_wait_min(self) -> float | None:
@@ -130,7 +141,7 @@ def build_settings(office: str, plans: list[Plan], database_url: str) -> Setting
                 "code": plan.code,
                 "letter": plan.letter,
                 "names": _names(name),
-                "expected_minutes": plan.rec.expected_minutes,
+                "expected_minutes": EXPECTED_MINUTES,
                 "daily_cap": 999,
             }
         )
@@ -227,6 +238,7 @@ class _Driver:
             estimated_wait_min=view["eta_minutes"],
             people_ahead=view["people_ahead"],
             office_estimate_min=arrival.office_estimate,
+            estimated_range=view.get("eta_range"),
         )
         self.by_id[view["id"]] = record
         self.outcome.tickets.append(record)
@@ -253,8 +265,53 @@ class _Driver:
         self.held[desk] = view["id"]
 
 
-def replay_plans(office: str, plans: list[Plan]) -> Outcome:
-    """Replay the plans through a fresh core with its own throwaway SQLite database."""
+def desk_calls(rec: Reconstruction) -> list[tuple[int, datetime]]:
+    """A reconstructed day's calls given to desks (1, 2, ...) the way the driver gives them: the
+    open desk that called longest ago; the lowest numbers are the open ones."""
+    events = [(at, DESKS, count) for at, count in rec.desks]
+    events += [(c.at, CALL, None) for c in rec.calls]
+    events.sort(key=lambda e: (e[0], e[1]))
+    open_count, last = 0, {}
+    calls = []
+    for at, kind, count in events:
+        if kind == DESKS:
+            open_count = count
+            continue
+        desk = min(range(1, max(open_count, 1) + 1), key=lambda d: (last.get(d, NEVER), d))
+        last[desk] = at
+        calls.append((desk, at))
+    return calls
+
+
+def history_log(plans: list[Plan], past: list[list[Reconstruction]]) -> list[dict]:
+    """Event-log rows for the calls of past days of the groups being replayed."""
+    codes = {plan.rec.group.id: plan.code for plan in plans}
+    rows = []
+    for day in past:
+        for rec in day:
+            code = codes.get(rec.group.id)
+            if code is None or rec.skip_reason is not None:
+                continue
+            for desk, at in desk_calls(rec):
+                rows.append(
+                    {
+                        "at": at.astimezone(UTC),
+                        "office_day": at.astimezone(ZONE).date(),
+                        "kind": "ticket.called",
+                        "actor": "replay-history",
+                        "desk": desk,
+                        "service": code,
+                        "data": {},
+                    }
+                )
+    return rows
+
+
+def replay_plans(
+    office: str, plans: list[Plan], past: list[list[Reconstruction]] | None = None
+) -> Outcome:
+    """Replay the plans through a fresh core with its own throwaway SQLite database, its event
+    log holding the calls of the `past` days' reconstructions."""
     if not plans:
         return Outcome()
     with tempfile.TemporaryDirectory(prefix="frontdesk-replay-") as tmp:
@@ -263,6 +320,10 @@ def replay_plans(office: str, plans: list[Plan]) -> Outcome:
         db = Database(url)
         try:
             db.create_all()
+            history = history_log(plans, past or [])
+            if history:
+                with db.engine.begin() as connection:
+                    connection.execute(insert(AuditEvent.__table__), history)
             starts = [t for p in plans for t, _ in p.rec.desks[:1]]
             clock = VirtualClock(min(starts).astimezone(UTC))
             core = Core(settings=settings, db=db, clock=clock)

@@ -20,7 +20,13 @@ from frontdesk.replay.reconstruct import (
     read_rows,
     reconstruct,
 )
-from frontdesk.replay.simulate import assign_letters, make_plans, select_groups
+from frontdesk.replay.simulate import (
+    EXPECTED_MINUTES,
+    assign_letters,
+    build_settings,
+    make_plans,
+    select_groups,
+)
 
 DAY = "2020-01-02"
 
@@ -268,7 +274,7 @@ def test_groups_without_a_letter_or_without_numbers_are_skipped():
 # The office published figure and the service's expected minutes
 
 
-def test_the_office_figure_at_issue_is_the_one_published_before_and_the_median_is_the_prior():
+def test_the_office_figure_at_issue_is_the_one_published_before_and_never_our_prior():
     rec = reconstruct(
         one_group(
             snap("08:00", estimate="0"),
@@ -278,8 +284,10 @@ def test_the_office_figure_at_issue_is_the_one_published_before_and_the_median_i
         )
     )
     assert [a.office_estimate for a in rec.arrivals] == [0, 12]
-    assert rec.expected_minutes == 16  # median of the positive figures 12 and 20
-    assert reconstruct(one_group(snap("08:00", estimate="0"))).expected_minutes == 5
+    # The day's figures (later ones among them) do not configure the service.
+    [plan] = make_plans([rec])
+    settings = build_settings("UD_Test", [plan], "sqlite://")
+    assert settings.services[0].expected_minutes == EXPECTED_MINUTES
 
 
 # Our configuration
@@ -377,24 +385,26 @@ def test_a_tiny_day_replays_with_the_waits_worked_out_by_hand(tmp_path):
         )
         for r in rows
     ]
-    # Group 1's prior is 7 minutes (median of 5, 7, 7, 7, 7, 7): A002 has one person ahead at
-    # one desk, so 7. Group 2's prior is 5 minutes: B002 has one ahead at two desks, ceil(2.5).
-    # The office figure is the one published before issue: 5 (08:00) for group 1, none for 2.
+    # No past days: the prior is the flat 10 minutes per visitor at a desk. A001 and B001 find
+    # a free desk: 0. A002 has one ahead at one desk: CENTRAL x 2 x 10. B002 one ahead at two
+    # desks: CENTRAL x 2 x 5. A003 is next, but the desk holds A002: one call from now, at
+    # (10, the one gap seen, + 3 x 10 of the prior) / 4. The office figure is the one published
+    # before issue: 5 (08:00) for group 1, none for group 2.
     assert sorted(table) == [
         ("1", "A001", "A", "A001", "08:01:00", "08:10:00", "0", "9.0", "5"),
-        ("1", "A002", "A", "A002", "08:03:00", "08:20:00", "7", "17.0", "5"),
-        ("1", "A003", "A", "", "08:25:00", "", "0", "", "7"),
+        ("1", "A002", "A", "A002", "08:03:00", "08:20:00", "15", "17.0", "5"),
+        ("1", "A003", "A", "", "08:25:00", "", "8", "", "7"),
         ("2", "B001", "A", "A101", "08:01:00", "08:04:00", "0", "3.0", ""),
-        ("2", "B002", "A", "A102", "08:03:00", "08:10:00", "3", "7.0", ""),
+        ("2", "B002", "A", "A102", "08:03:00", "08:10:00", "8", "7.0", ""),
     ]
     assert rows[0]["issued_at"] == "2020-01-02T08:01:00+01:00"
     assert {r["service"] for r in rows} == {"Group"}
 
-    # Errors |actual - estimate|: 9, 10, 3, 4 (ours); 4, 12 (office, group 1 only).
+    # Errors |actual - estimate|: 9, 2, 3, 1 (ours); 4, 12 (office, group 1 only).
     assert (len(result.tickets), len(result.called)) == (5, 4)
-    assert result.ours.mae == pytest.approx(6.5)
-    assert result.ours.median == pytest.approx(6.5)
-    assert result.ours.within_5 == pytest.approx(0.5)
+    assert result.ours.mae == pytest.approx(3.75)
+    assert result.ours.median == pytest.approx(2.5)
+    assert result.ours.within_5 == pytest.approx(0.75)
     assert result.ours.within_10 == pytest.approx(1.0)
     assert result.office_figure.count == 2
     assert result.office_figure.mae == pytest.approx(8.0)
@@ -408,9 +418,9 @@ def test_the_summary_gives_counts_and_error_figures(tmp_path):
     assert "groups: 2 replayed, 0 skipped" in text
     assert "2 A->B" in text
     assert "tickets: 5 issued, 4 called, 1 never called" in text
-    assert "MAE 6.5, median abs error 6.5" in text
+    assert "MAE 3.8, median abs error 2.5" in text
     assert "czasObslugi (2 with it): MAE 8.0" in text
-    assert "within ±5 min of our estimate: 50%, within ±10 min: 100%" in text
+    assert "within ±5 min of our estimate: 75%, within ±10 min: 100%" in text
 
 
 def test_a_day_without_numbers_replays_nothing_and_says_why(tmp_path):
