@@ -67,13 +67,14 @@ class OfficeFolder:
 
 
 class Server:
-    """`frontdesk serve` (built-in, or with `--gunicorn`) on a free port of 127.0.0.1."""
+    """`frontdesk serve` (built-in, or with `--gunicorn`) on a free port of 127.0.0.1, or on
+    `port` (a server started again where its clients expect it)."""
 
-    def __init__(self, office: OfficeFolder, *args: str):
-        self.port = free_port()
+    def __init__(self, office: OfficeFolder, *args: str, port: int | None = None):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = office.folder / f"server-{self.port}.log"
-        self.log = self.log_path.open("w")
+        self.log = self.log_path.open("a")  # a restart on the same port keeps the first log
         self.process = subprocess.Popen(
             [str(office.frontdesk), "serve", "--port", str(self.port), *args],
             cwd=office.folder,
@@ -90,6 +91,12 @@ class Server:
                 time.sleep(0.2)
         self.stop()
         raise AssertionError(f"server on {self.port} did not start:\n{self.log_path.read_text()}")
+
+    def kill(self) -> None:
+        """kill -9: no shutdown, no flush, whatever the server was doing."""
+        self.process.kill()
+        self.process.wait(15)
+        self.log.close()
 
     def stop(self) -> None:
         self.process.terminate()
