@@ -1,11 +1,11 @@
-"""The queue's rules as pure functions: state transitions, fair order, numbering, estimates.
+"""The queue's rules as pure functions: state transitions, fair order, numbering (wait
+estimates are in estimate.py).
 
 Everything here is deterministic and free of I/O so it can be proved by property tests.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -170,21 +170,3 @@ def line_of(ticket: Ticket) -> tuple[str, object]:
     if ticket.target_desk is not None:
         return ("desk", ticket.target_desk)
     return ("service", ticket.service)
-
-
-def estimate_minutes(people_ahead: int, desks_open: int, minutes_per_visitor: float) -> int:
-    """Minutes until a visitor is called: the people ahead shared among the open desks.
-
-    Rounded up to whole minutes; a visitor with nobody ahead is told 0.
-    """
-    if people_ahead <= 0:
-        return 0
-    return math.ceil(people_ahead * minutes_per_visitor / max(desks_open, 1))
-
-
-def minutes_per_visitor(recent_minutes: Sequence[float], expected: float) -> float:
-    """Recent real service times, trusted more the more there are; the configured figure
-    fills in at the start of the day, so one odd visit cannot swing the estimate."""
-    prior_weight = 3
-    total = sum(recent_minutes) + expected * prior_weight
-    return total / (len(recent_minutes) + prior_weight)

@@ -3,7 +3,6 @@ and wait estimates. No database, no clock: every case is a plain value in, value
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -250,61 +249,3 @@ def test_listed_desk_takes_tickets_sent_to_it_from_unlisted_services_last():
     ids = ticket(2, issued=timedelta(minutes=30))
     assert rules.pick_next([sent_from_cash, ids], 3, ["cars", "ids"], "listed") is ids
     assert rules.pick_next([sent_from_cash], 3, ["cars", "ids"], "listed") is sent_from_cash
-
-
-# Estimates
-
-
-@pytest.mark.parametrize(
-    ("ahead", "desks", "per_visitor", "minutes"),
-    [
-        (0, 3, 6.0, 0),
-        (-1, 3, 6.0, 0),
-        (1, 1, 6.0, 6),
-        (3, 3, 6.0, 6),
-        (2, 1, 7.5, 15),
-        (1, 2, 5.0, 3),  # 2.5 rounds up
-        (10, 4, 2.0, 5),
-        (4, 0, 2.0, 8),  # no desk open counts as one, never a division by zero
-    ],
-)
-def test_estimate_minutes_shares_the_people_ahead_among_open_desks(
-    ahead, desks, per_visitor, minutes
-):
-    assert rules.estimate_minutes(ahead, desks, per_visitor) == minutes
-
-
-@given(
-    st.integers(min_value=0, max_value=500),
-    st.integers(min_value=0, max_value=20),
-    st.floats(min_value=0.1, max_value=120, allow_nan=False),
-)
-def test_estimate_grows_with_people_ahead_and_shrinks_with_desks(ahead, desks, per_visitor):
-    minutes = rules.estimate_minutes(ahead, desks, per_visitor)
-    assert minutes >= 0
-    assert rules.estimate_minutes(ahead + 1, desks, per_visitor) >= minutes
-    assert rules.estimate_minutes(ahead, desks + 1, per_visitor) <= minutes
-    if ahead:
-        assert minutes == math.ceil(ahead * per_visitor / max(desks, 1))
-
-
-def test_minutes_per_visitor_is_the_configured_figure_before_any_visit():
-    assert rules.minutes_per_visitor([], 6.0) == 6.0
-
-
-def test_minutes_per_visitor_weighs_recent_visits_against_the_configured_figure():
-    # Three "virtual" visits at the configured figure plus the real ones.
-    assert rules.minutes_per_visitor([12.0], 6.0) == pytest.approx((12 + 18) / 4)
-    assert rules.minutes_per_visitor([2.0, 2.0, 2.0], 6.0) == pytest.approx(4.0)
-    # One odd visit cannot swing the estimate far.
-    assert rules.minutes_per_visitor([120.0], 6.0) == pytest.approx(34.5)
-
-
-@given(
-    st.lists(st.floats(min_value=0, max_value=480, allow_nan=False), max_size=30),
-    st.floats(min_value=0.5, max_value=480, allow_nan=False),
-)
-def test_minutes_per_visitor_lies_between_the_real_and_configured_figures(recent, expected):
-    value = rules.minutes_per_visitor(recent, expected)
-    figures = [*recent, expected]
-    assert min(figures) - 1e-9 <= value <= max(figures) + 1e-9
