@@ -121,6 +121,64 @@ def db_upgrade(revision: str) -> None:
     click.echo(f"Database is at revision {revision}.")
 
 
+def _database_url() -> str:
+    """From the configuration alone: backup and restore must not open the database as the
+    app does (restore checks that nothing else has it open)."""
+    try:
+        return settings_module.load().database_url
+    except settings_module.ConfigError as exc:
+        _print_problems(exc)
+        sys.exit(1)
+
+
+@cli.command(with_appcontext=False)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup(path: Path) -> None:
+    """Copy the SQLite database to PATH, consistently, also while the server runs."""
+    from frontdesk.backup import BackupError
+    from frontdesk.backup import backup as back_up
+
+    try:
+        content = back_up(_database_url(), path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Backed up to {path}: {_contents(content)}.")
+
+
+@cli.command(with_appcontext=False)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Restore even while a server has the database open (restart it afterwards).",
+)
+def restore(path: Path, force: bool) -> None:
+    """Replace the SQLite database's content with the backup at PATH. Refused while a server
+    or another command has the database open, unless --force; the replaced content is kept
+    beside the database."""
+    from frontdesk.backup import BackupError
+    from frontdesk.backup import restore as restore_from
+
+    try:
+        content = restore_from(_database_url(), path, force=force)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    if content["kept"] is not None:
+        click.echo(f"The content it replaced is kept in {content['kept']}.")
+    click.echo(f"Restored from {path}: {_contents(content)}.")
+    from frontdesk import migrate
+
+    if content["revision"] != migrate.head():
+        click.echo("The backup is of an older schema: run `frontdesk db upgrade` before serving.")
+
+
+def _contents(content: dict) -> str:
+    return (
+        f"{content['tickets']} tickets, {content['events']} events, "
+        f"schema revision {content['revision']}"
+    )
+
+
 @cli.group()
 def user() -> None:
     """Staff accounts."""

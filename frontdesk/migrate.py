@@ -24,3 +24,10 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 def revision(database_url: str, message: str) -> None:
     command.revision(alembic_config(database_url), message=message, autogenerate=True)
+
+
+def head() -> str | None:
+    """The newest schema revision this version of frontdesk knows."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("")).get_current_head()
