@@ -61,6 +61,8 @@ CSV_COLUMNS = (
     "issued_at",
     "called_at",
     "estimated_wait_min",
+    "estimated_low_min",
+    "estimated_high_min",
     "actual_wait_min",
     "office_estimate_min",
     "people_ahead",
@@ -210,6 +212,7 @@ def write_tickets(path: Path, result: ReplayResult) -> None:
                     if t.called_at
                     else "",
                     "" if t.estimated_wait_min is None else t.estimated_wait_min,
+                    *(t.estimated_range or ("", "")),
                     _minutes(t.actual_wait_min),
                     "" if t.office_estimate_min is None else t.office_estimate_min,
                     "" if t.people_ahead is None else t.people_ahead,
