@@ -23,7 +23,7 @@ from frontdesk.queue.model import (
     TicketCounter,
     TicketStatus,
 )
-from frontdesk.services import tickets
+from frontdesk.services import tickets, views
 from frontdesk.services.core import Actor, Core, UnitOfWork
 from frontdesk.services.views import ticket_view
 from tests.support.core import CLERK, KIOSK, SUPERVISOR
@@ -600,6 +600,24 @@ def test_wait_estimate_uses_people_ahead_desks_working_and_the_gaps_between_call
     # 6 min / 2 desks.
     assert view(core, last["id"])["people_ahead"] == 1
     assert view(core, last["id"])["eta_minutes"] == figure(1, (12 + 3 * 3) / 4)
+
+
+def test_the_range_is_the_same_on_the_ticket_the_phones_and_the_kiosk_tile(core, clock):
+    for _ in range(5):
+        last = issue(core)
+    tickets.call_next(core, CLERK, 2)
+    clock.advance(minutes=4)
+    with core.reading() as session:
+        places = views.waiting_places(core, session)
+        tiles = {s["code"]: s for s in views.services_overview(core, session)}
+    shown = view(core, last["id"])
+    assert places[last["id"]]["eta_range"] == shown["eta_range"]
+    assert places[last["id"]]["eta_minutes"] == shown["eta_minutes"]
+    low, high = shown["eta_range"]
+    assert low <= shown["eta_minutes"] <= high
+    # The tile's estimate is for a ticket taken now: behind everyone waiting.
+    assert tiles["ids"]["eta_minutes"] >= shown["eta_minutes"]
+    assert len(tiles["ids"]["eta_range"]) == 2
 
 
 def test_wait_estimate_leaves_out_a_desk_on_a_break(core, clock):
