@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func
+from sqlalchemy import event, func
 from sqlmodel import select
 
 from frontdesk import events as ev
@@ -618,6 +618,28 @@ def test_the_range_is_the_same_on_the_ticket_the_phones_and_the_kiosk_tile(core,
     # The tile's estimate is for a ticket taken now: behind everyone waiting.
     assert tiles["ids"]["eta_minutes"] >= shown["eta_minutes"]
     assert len(tiles["ids"]["eta_range"]) == 2
+
+
+def test_estimates_for_a_long_queue_cost_the_same_queries_as_for_a_short_one(core):
+    def statements() -> int:
+        seen = []
+        listener = lambda *args: seen.append(1)  # noqa: E731
+        event.listen(core.db.engine, "before_cursor_execute", listener)
+        try:
+            with core.reading() as session:
+                views.waiting_places(core, session)
+                views.services_overview(core, session)
+        finally:
+            event.remove(core.db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    for _ in range(5):
+        issue(core)
+    tickets.call_next(core, CLERK, 2)
+    short = statements()
+    for _ in range(300):
+        issue(core)
+    assert statements() == short
 
 
 def test_wait_estimate_leaves_out_a_desk_on_a_break(core, clock):
