@@ -22,6 +22,10 @@ ALERT_ACKNOWLEDGED = "alert.acknowledged"
 ALERT_ESCALATED = "alert.escalated"
 ALERT_RESOLVED = "alert.resolved"
 PRINTER_STATUS = "printer.status"
+OFFICE_MESSAGE = "office.message"  # the line a supervisor sets for the hall displays
+DISPLAYS_STATUS = "displays.status"  # which hall displays are connected, for staff
+# Sent by a display, answered at once: a display whose heartbeat goes unanswered reconnects.
+HEARTBEAT = "heartbeat"
 
 # Internal: a change touched these services' queues (meta["services"]). Never broadcast as
 # is; the live summaries coalesce it into queue.changed and ticket.position (frontdesk/live.py).

@@ -103,6 +103,8 @@ class Service(_Frozen):
     expected_minutes: float = Field(gt=0, le=480)
     daily_cap: int = Field(default=999, ge=1, le=999)
     last_ticket: time | None = None
+    # Shown on the kiosk tile and printed on the ticket, so nobody queues without the papers.
+    what_to_bring: Names | None = None
 
 
 class Desk(_Frozen):
@@ -138,6 +140,17 @@ class Printer(_Frozen):
     timeout_seconds: float = Field(default=5, gt=0, le=60)
 
 
+class Kiosk(_Frozen):
+    """How soon a kiosk forgets its visitor: each one must start fresh, in the default language."""
+
+    # No touch for this long on any step: a countdown starts, then everything is cleared.
+    idle_seconds: int = Field(default=45, ge=10, le=600)
+    # How long that countdown lasts; a touch keeps the visitor's choices.
+    warning_seconds: int = Field(default=10, ge=3, le=60)
+    # How long the finished ticket stays on screen (for the number and the QR code).
+    ticket_seconds: int = Field(default=30, ge=5, le=300)
+
+
 class Limits(_Frozen):
     """Request rates, in Flask-Limiter's notation ("10 per 15 minutes", "30/minute")."""
 
@@ -162,6 +175,14 @@ class Limits(_Frozen):
         return value
 
 
+class Display(_Frozen):
+    """A hall display that shows only some services (a floor, a wing). Bound to the name its
+    token was made with, so moving the screen elsewhere keeps what it shows."""
+
+    token: str = Field(min_length=1, max_length=80)
+    services: tuple[Identifier, ...] = Field(min_length=1)
+
+
 class Settings(_Frozen):
     office: Office
     services: tuple[Service, ...] = Field(min_length=1)
@@ -170,6 +191,8 @@ class Settings(_Frozen):
     needs: tuple[Choice, ...] = ()
     out_of_order_reasons: tuple[Choice, ...] = Field(min_length=1)
     alert_kinds: tuple[Choice, ...] = Field(min_length=1)
+    # Displays not listed here show every service.
+    displays: tuple[Display, ...] = ()
     escalation_seconds: int = Field(default=60, ge=5, le=3600)
     long_wait_minutes: int = Field(default=45, ge=1, le=600)
     recall_limit: int = Field(default=2, ge=0, le=10)
@@ -180,6 +203,7 @@ class Settings(_Frozen):
     message_queue_url: str | None = None
     queue_update_seconds: float = Field(default=1.0, ge=0.05, le=30)
     printer: Printer = Printer()
+    kiosk: Kiosk = Kiosk()
     limits: Limits = Limits()
     # Reverse proxies in front that set X-Forwarded-For/-Proto/-Host: trusted only this far,
     # so per-address limits see the visitor and not the proxy.
@@ -194,6 +218,11 @@ class Settings(_Frozen):
 
     def priority(self, priority_id: str) -> Priority | None:
         return next((p for p in self.priorities if p.id == priority_id), None)
+
+    def display_services(self, token_name: str) -> tuple[str, ...] | None:
+        """The services a display token is bound to, or None for all of them."""
+        bound = next((d for d in self.displays if d.token == token_name), None)
+        return bound.services if bound else None
 
     def warnings(self) -> list[str]:
         """Set-ups that work but leave some visitors unserved or waiting without end."""
@@ -227,6 +256,7 @@ def _cross_problems(data: dict) -> list[str]:
         ("needs", "id"),
         ("out_of_order_reasons", "id"),
         ("alert_kinds", "id"),
+        ("displays", "token"),
     ):
         seen = set()
         for i, entry in enumerate(entries(section)):
@@ -244,6 +274,11 @@ def _cross_problems(data: dict) -> list[str]:
                 problems.append(f"desks[{i}].services: no service has the code {service!r}")
         if len(set(map(str, services))) != len(services):
             problems.append(f"desks[{i}].services: a service is listed twice")
+    for i, display in enumerate(entries("displays")):
+        services = display.get("services")
+        for service in services if isinstance(services, list) else []:
+            if service not in codes:
+                problems.append(f"displays[{i}].services: no service has the code {service!r}")
     office = data.get("office") if isinstance(data.get("office"), dict) else {}
     languages = office.get("languages", list(LANGUAGES))
     if office.get("default_language", "pl") not in languages:

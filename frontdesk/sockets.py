@@ -4,16 +4,17 @@ And the broadcaster that turns committed events into emits."""
 from __future__ import annotations
 
 import re
+import threading
 
-from flask import current_app
+from flask import current_app, request
 from flask_socketio import ConnectionRefusedError as Refused
 from flask_socketio import Namespace, SocketIO, emit, join_room
 
 from frontdesk import events as ev
 from frontdesk import security
-from frontdesk.auth import ISSUERS, current_actor
+from frontdesk.auth import ISSUERS, STAFF, current_actor
 from frontdesk.queue.model import Ticket
-from frontdesk.services import staff, views
+from frontdesk.services import notices, staff, views
 from frontdesk.services.core import Core
 
 TICKET_ID = re.compile(security.TicketIdConverter.regex)
@@ -29,6 +30,40 @@ class SocketIOBroadcaster:
                 continue  # internal (queues.touched): the live summaries handle it
             # One emit to all the rooms: a client in several of them hears the event once.
             self.socketio.emit(event.name, event.payload, to=list(event.rooms))
+
+
+class ConnectedDisplays:
+    """The hall displays connected to this server process, for staff screens: a dark TV in
+    the hall is otherwise noticed only by the visitors who miss their call. With several
+    processes each knows its own connections."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_sid: dict[str, dict] = {}
+
+    def add(self, sid: str, name: str, at: str) -> None:
+        with self._lock:
+            self._by_sid[sid] = {"name": name, "since": at, "last_seen": at}
+
+    def seen(self, sid: str, at: str) -> None:
+        with self._lock:
+            if sid in self._by_sid:
+                self._by_sid[sid]["last_seen"] = at
+
+    def remove(self, sid: str) -> bool:
+        with self._lock:
+            return self._by_sid.pop(sid, None) is not None
+
+    def payload(self) -> dict:
+        """One entry per display name: a screen that reloads briefly holds two connections."""
+        with self._lock:
+            merged: dict[str, dict] = {}
+            for entry in self._by_sid.values():
+                known = merged.setdefault(entry["name"], {**entry, "connections": 0})
+                known["connections"] += 1
+                known["since"] = min(known["since"], entry["since"])
+                known["last_seen"] = max(known["last_seen"], entry["last_seen"])
+        return {"displays": sorted(merged.values(), key=lambda d: d["name"])}
 
 
 class FrontdeskNamespace(Namespace):
@@ -52,12 +87,36 @@ class FrontdeskNamespace(Namespace):
             join_room(room)
         with self.core().reading() as session:
             emit(ev.STATE, views.snapshot(self.core(), session, role))
+            if role in (*STAFF, "display"):
+                emit(ev.OFFICE_MESSAGE, notices.current_message(session))
+        displays = self.displays()
+        if role == "display":
+            displays.add(request.sid, actor.name, views.iso(self.core().clock()))
+            emit(ev.DISPLAYS_STATUS, displays.payload(), to=ev.STAFF)
+        elif role in STAFF:
+            emit(ev.DISPLAYS_STATUS, displays.payload())
         printing = current_app.extensions.get("frontdesk.printing")
         if printing is not None and role in ISSUERS:
             # Status is announced only on change, so a screen that connects late is told now.
             status = printing.status_payload()
             if status is not None:
                 emit(ev.PRINTER_STATUS, status)
+
+    def on_disconnect(self, reason: object = None):
+        displays = self.displays()
+        if displays.remove(request.sid):
+            emit(ev.DISPLAYS_STATUS, displays.payload(), to=ev.STAFF)
+
+    def on_heartbeat(self, data: object = None):
+        """Answered at once: a display that hears nothing back knows its connection is stale
+        (a proxy or a sleeping network can keep a dead socket looking open) and reconnects."""
+        at = views.iso(self.core().clock())
+        self.displays().seen(request.sid, at)
+        return {"ok": True, "at": at}
+
+    @staticmethod
+    def displays() -> ConnectedDisplays:
+        return current_app.extensions.setdefault("frontdesk.displays", ConnectedDisplays())
 
     def on_follow(self, data: object):
         """A phone page follows one ticket: joining its room needs the ticket's secret id."""

@@ -89,6 +89,15 @@ OPERATIONS = [
     ("/alerts/{id}/ack", "post", "Acknowledge: on my way", "supervisor", None, 200),
     ("/alerts/{id}/resolve", "post", "Close an alert", "supervisor", schemas.AlertNote, 200),
     ("/state", "get", "Snapshot of calls, queues, desks, alerts", "staff, display", None, 200),
+    ("/office-message", "get", "The message line of the hall displays", "anyone", None, 200),
+    (
+        "/office-message",
+        "put",
+        "Set the displays' message line (empty text clears it)",
+        "supervisor",
+        schemas.OfficeMessage,
+        200,
+    ),
     (
         "/reports/daily",
         "get",

@@ -15,7 +15,7 @@ from frontdesk.auth import ISSUERS, STAFF, SUPERVISORS, VIEWERS, requires, sign_
 from frontdesk.queue import errors
 from frontdesk.queue.model import Ticket
 from frontdesk.security import csrf_token
-from frontdesk.services import alerts, desks, reports, staff, tickets, views
+from frontdesk.services import alerts, desks, notices, reports, staff, tickets, views
 from frontdesk.services.core import Actor, Core
 
 
@@ -217,6 +217,19 @@ def resolve_alert(alert_id: int, actor: Actor):
 def state(actor: Actor):
     with core().reading() as session:
         return jsonify(views.snapshot(core(), session, actor.role))
+
+
+@bp.get("/office-message")
+def office_message():
+    with core().reading() as session:
+        return jsonify(notices.current_message(session))
+
+
+@bp.put("/office-message")
+@requires(*SUPERVISORS)
+def set_office_message(actor: Actor):
+    body = schemas.parse(schemas.OfficeMessage)
+    return jsonify(notices.set_message(core(), actor, body.text))
 
 
 @bp.get("/reports/daily")

@@ -80,6 +80,11 @@ class AlertNote(Body):
     note: str | None = Field(default=None, max_length=2000)
 
 
+class OfficeMessage(Body):
+    # Generous here; the service gives the precise limit in its error.
+    text: str = Field(max_length=2000)
+
+
 B = TypeVar("B", bound=Body)
 
 
