@@ -35,4 +35,15 @@ while IFS= read -r po; do
     fi
 done < <(find frontdesk/translations -name '*.po' 2>/dev/null)
 
+# The display's spoken calls: clips made here, offline, so the hall hears calls without the
+# internet or a browser voice (display/audio.py).
+if command -v dpkg-query >/dev/null; then
+    apt_ensure espeak-ng sox libsox-fmt-base
+fi
+if command -v espeak-ng >/dev/null && command -v sox >/dev/null; then
+    quiet scripts/make-audio.sh
+else
+    echo "warning: espeak-ng or sox missing; the hall display will only chime" >&2
+fi
+
 mkdir -p var

@@ -7,7 +7,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-apt_ensure postgresql redis-server chromium fonts-dejavu-core
+apt_ensure postgresql redis-server chromium fonts-dejavu-core espeak-ng sox libsox-fmt-base
 
 # npm ci gives exactly the versions in package-lock.json. Rerun it when the
 # lock file changed since the last install (npm writes node_modules/.package-lock.json).

@@ -64,7 +64,26 @@
     if (alert.status === "resolved") alerts.delete(alert.id); else alerts.set(alert.id, alert);
     renderAlerts();
   }
+  // The hall displays connected now: a dark TV is otherwise noticed only by those who miss
+  // their call.
+  function renderDisplays(status) {
+    document.getElementById("no-displays").hidden = status.displays.length > 0;
+    document.getElementById("displays").replaceChildren(...status.displays.map((d) => {
+      const item = document.createElement("li");
+      item.textContent = d.name;
+      return item;
+    }));
+  }
+  const hallMessage = document.getElementById("hall-message");
+  document.getElementById("hall-message-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    fd.text(message, "");
+    fd.api("PUT", "/office-message", { text: hallMessage.value })
+      .then(() => fd.text(message, text.message_shown), (failure) => fd.text(message, failure.message));
+  });
   fd.live({
+    "displays.status": renderDisplays,
+    "office.message": (line) => { if (document.activeElement !== hallMessage) hallMessage.value = line.text; },
     state: (state) => { alerts.clear(); (state.alerts || []).forEach(upsert); renderAlerts(); renderDesks(state.desks || []); },
     "alert.raised": upsert, "alert.acknowledged": upsert, "alert.escalated": upsert, "alert.resolved": upsert,
     "desk.changed": refreshDesks, "ticket.called": refreshDesks, "ticket.updated": refreshDesks,
