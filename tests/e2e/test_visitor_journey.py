@@ -17,24 +17,26 @@ def test_visitor_takes_a_ticket_in_ukrainian_and_follows_it_on_the_phone(
     assert kiosk.url == live_server.url + "/kiosk"
     assert credentials.kiosk_token not in kiosk.url
 
-    kiosk.get_by_role("link", name="Українська").click()
+    shown = ".kiosk-panel:not([hidden]) .step:not([hidden])"
+    kiosk.get_by_role("button", name="Українська").click()
     expect(kiosk.locator("html")).to_have_attribute("lang", "uk")
-    expect(kiosk.get_by_role("link", name="Українська")).to_have_attribute("aria-current", "true")
-    kiosk.get_by_role("radio", name="A · IDs (uk)").check()
-    kiosk.get_by_role("checkbox", name="Hearing (uk)").check()
-    kiosk.locator("#issue button[type=submit]").click()
+    expect(kiosk.get_by_role("button", name="Українська")).to_have_attribute("aria-pressed", "true")
+    kiosk.locator(f"{shown} [data-service=ids]").click()
+    kiosk.locator(f"{shown}").get_by_role("button", name="Hearing (uk)").click()
+    kiosk.locator(f"{shown} [data-action=needs-done]").click()
+    kiosk.locator(f"{shown} [data-action=no-priority]").click()
 
-    ticket = kiosk.locator("#ticket")
-    expect(ticket).to_be_visible()
-    expect(kiosk.locator("#issue")).to_be_hidden()
-    expect(ticket.locator("#number")).to_have_text("A001")
-    expect(ticket.locator("#position")).to_have_text("1")
-    expect(ticket.locator("#ahead")).to_have_text("0")
-    expect(ticket.locator("#eta")).to_have_text(re.compile(r"^\d+$"))
+    ticket = kiosk.locator(shown)
+    expect(kiosk.locator("html")).to_have_attribute("data-step", "ticket")
+    expect(ticket.locator("[data-field=number]")).to_have_text("A001")
+    expect(ticket.locator("[data-field=ahead]")).to_have_text("0")
+    expect(ticket.locator("[data-field=eta]")).not_to_be_empty()
 
     qr = ticket.get_by_role("img")
     expect(qr).to_have_attribute("src", re.compile(r"^/t/[^/]+/qr\.svg$"))
-    kiosk.wait_for_function("() => document.getElementById('qr').naturalWidth > 0")
+    kiosk.wait_for_function(
+        "() => [...document.querySelectorAll('[data-field=qr]')].some((i) => i.naturalWidth > 0)"
+    )
     src = qr.get_attribute("src")
     svg = kiosk.request.get(src)
     assert svg.ok
