@@ -11,7 +11,7 @@ from flask_socketio import SocketIO
 from frontdesk import auth, green, i18n, security
 from frontdesk.db import Database
 from frontdesk.extensions import babel, login_manager
-from frontdesk.live import LiveSummaries
+from frontdesk.live import LiveSummaries, Snapshots
 from frontdesk.printing import TicketPrinting
 from frontdesk.services.core import Core
 from frontdesk.settings import Settings, load
@@ -61,8 +61,12 @@ def create_app(
     socketio.on_namespace(FrontdeskNamespace("/"))
     broadcaster = SocketIOBroadcaster(socketio)
     live = LiveSummaries(core, socketio, broadcaster)
-    core.listeners += [broadcaster, live]
+    snapshots = Snapshots(core)
+    # The cache is cleared before the events go out: a screen connecting in between gets a
+    # fresh picture rather than an old one without the event it missed.
+    core.listeners += [snapshots, broadcaster, live]
     app.extensions["frontdesk.live"] = live
+    app.extensions["frontdesk.snapshots"] = snapshots
     if settings.printer.backend != "none":
         printing = TicketPrinting(app, core)
         printing.start()

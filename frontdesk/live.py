@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 
 from flask_socketio import SocketIO
 
@@ -99,3 +101,46 @@ class LiveSummaries:
     def _followed(self, room: str) -> bool:
         participants = self.socketio.server.manager.get_participants("/", room)
         return next(iter(participants), None) is not None
+
+
+class Snapshots:
+    """The `state` snapshot each screen gets on (re)connect, built once per change and role.
+
+    After a server restart every display, kiosk, desk and phone reconnects within seconds; a
+    snapshot costs about ten queries, so a thousand reconnects would keep the database busy
+    for seconds while calls wait. Any committed change clears the cache, so a screen never gets
+    an older picture than the events it hears next. With several processes, changes made by the
+    others are not seen here, so every snapshot is built fresh. Entries also age out after
+    MAX_AGE_SECONDS, because "open for tickets" follows the clock.
+    """
+
+    MAX_AGE_SECONDS = 5.0
+
+    def __init__(self, core: Core, clock: Callable[[], float] = time.monotonic):
+        self.core = core
+        self.clock = clock
+        self._shared = core.settings.message_queue_url is not None
+        self._cache: dict[str, tuple[float, dict]] = {}
+        self._generation = 0
+        self._lock = threading.Lock()
+
+    def publish(self, events: list[ev.Event]) -> None:
+        if events:
+            with self._lock:
+                self._generation += 1
+                self._cache.clear()
+
+    def for_role(self, role: str) -> dict:
+        now = self.clock()
+        with self._lock:
+            generation = self._generation
+            cached = self._cache.get(role)
+        if cached is not None and now - cached[0] < self.MAX_AGE_SECONDS:
+            return cached[1]
+        with self.core.reading() as session:
+            state = views.snapshot(self.core, session, role)
+        with self._lock:
+            # A change committed while this one was being built: keep it out of the cache.
+            if not self._shared and generation == self._generation:
+                self._cache[role] = (now, state)
+        return state

@@ -85,8 +85,8 @@ class FrontdeskNamespace(Namespace):
         role = actor.role if actor else "public"
         for room in ev.ROOMS_BY_ROLE[role]:
             join_room(room)
+        emit(ev.STATE, current_app.extensions["frontdesk.snapshots"].for_role(role))
         with self.core().reading() as session:
-            emit(ev.STATE, views.snapshot(self.core(), session, role))
             if role in (*STAFF, "display"):
                 emit(ev.OFFICE_MESSAGE, notices.current_message(session))
         displays = self.displays()
@@ -118,7 +118,7 @@ class FrontdeskNamespace(Namespace):
     def displays() -> ConnectedDisplays:
         return current_app.extensions.setdefault("frontdesk.displays", ConnectedDisplays())
 
-    def on_follow(self, data: object):
+    def on_follow(self, data: object = None):
         """A phone page follows one ticket: joining its room needs the ticket's secret id."""
         ticket_id = data.get("ticket") if isinstance(data, dict) else None
         # The same shape the HTTP routes accept: nothing else reaches the database (PostgreSQL

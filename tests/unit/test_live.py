@@ -8,10 +8,11 @@ import time
 
 import pytest
 import socketio
+from sqlalchemy import event
 from sqlmodel import select
 
 from frontdesk import events as ev
-from frontdesk.live import LiveSummaries
+from frontdesk.live import LiveSummaries, Snapshots
 from frontdesk.queue.model import Ticket, TicketStatus
 from frontdesk.services import desks, tickets, views
 from frontdesk.services.core import Core
@@ -202,3 +203,79 @@ def test_a_listener_that_fails_does_not_turn_a_stored_ticket_into_an_error(core,
     with core.reading() as session:
         assert session.get(Ticket, ticket["id"]) is not None
     assert [e.payload["id"] for e in recorder.named(ev.TICKET_ISSUED)] == [ticket["id"]]
+
+
+# Snapshots on (re)connect
+
+
+class Ticking:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def count_queries(core: Core) -> list[str]:
+    seen: list[str] = []
+    event.listen(core.db.engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+    return seen
+
+
+def test_a_reconnect_storm_builds_the_snapshot_once(core):
+    snapshots = Snapshots(core)
+    issue(core)
+    queries = count_queries(core)
+
+    states = [snapshots.for_role("display") for _ in range(50)]
+
+    built_once = len(queries)
+    assert built_once > 0
+    assert all(s == states[0] for s in states)
+    snapshots.for_role("display")
+    assert len(queries) == built_once
+
+
+def test_a_change_is_in_the_next_snapshot(core):
+    snapshots = Snapshots(core)
+    core.listeners.insert(0, snapshots)
+    before = snapshots.for_role("display")
+
+    issue(core)
+
+    after = snapshots.for_role("display")
+    waiting = {s["code"]: s["waiting"] for s in after["services"]}
+    assert waiting["ids"] == 1 and before != after
+
+
+def test_staff_and_the_public_get_their_own_snapshots(core):
+    snapshots = Snapshots(core)
+    assert "alerts" in snapshots.for_role("supervisor")
+    assert "alerts" not in snapshots.for_role("public")
+
+
+def test_a_snapshot_ages_out(core):
+    ticking = Ticking()
+    snapshots = Snapshots(core, clock=ticking)
+    snapshots.for_role("display")
+    queries = count_queries(core)
+
+    ticking.now += Snapshots.MAX_AGE_SECONDS + 1
+    snapshots.for_role("display")
+
+    assert queries
+
+
+def test_with_several_processes_every_snapshot_is_built_fresh(settings, core):
+    shared = Core(
+        settings=settings.model_copy(update={"message_queue_url": "redis://127.0.0.1:1/0"}),
+        db=core.db,
+        clock=core.clock,
+    )
+    snapshots = Snapshots(shared)
+    snapshots.for_role("display")
+    queries = count_queries(core)
+
+    snapshots.for_role("display")
+
+    assert queries
