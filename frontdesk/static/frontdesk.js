@@ -25,7 +25,13 @@ window.frontdesk = (function () {
   // connection is whole again without reloading. <html data-live> tells where the connection
   // stands ("connected", "ready" once the snapshot is shown, "offline"), for styles and tests.
   function live(handlers) {
-    const socket = io({ transports: ["websocket", "polling"] });
+    // Retry at most every 2 s (with the client's own jitter): a screen is whole again within a
+    // few seconds of the server coming back, and a reconnect storm costs one cached snapshot.
+    const socket = io({
+      transports: ["websocket", "polling"],
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 2000,
+    });
     const root = document.documentElement;
     for (const [name, handler] of Object.entries(handlers)) socket.on(name, handler);
     // The snapshot may arrive just before the "connect" event: keep whichever says more.
