@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import qrcode
 import qrcode.image.svg
@@ -21,6 +22,7 @@ from flask_babel import gettext as _
 from frontdesk.auth import DEVICE_COOKIE, current_actor, sign_in, sign_out
 from frontdesk.i18n import LANGUAGE_COOKIE
 from frontdesk.pages import bp
+from frontdesk.queue import rules
 from frontdesk.queue.model import Ticket
 from frontdesk.security import safe_next
 from frontdesk.services import staff, views
@@ -75,13 +77,28 @@ def ticket_page(ticket_id: str):
         if ticket is None:
             abort(404)
         view = views.ticket_view(core(), session, ticket)
-    service = core().settings.service(ticket.service)
+    settings = core().settings
+    service = settings.service(ticket.service)
+    reinstate_until = None
+    if ticket.no_show_at is not None:
+        until = ticket.no_show_at + timedelta(minutes=settings.reinstate_minutes)
+        if until > core().clock():
+            reinstate_until = rules.local_time(until, settings.office.zone).strftime("%H:%M")
     # The page speaks the language the visitor chose at the kiosk, unless they pick another.
     language = request.args.get("lang") or ticket.language
     if language not in core().settings.office.languages:
         language = ticket.language
     with force_locale(language):
-        return render_template("pages/ticket.html", ticket=view, service=service, lang=language)
+        return render_template(
+            "pages/ticket.html",
+            ticket=view,
+            service=service,
+            lang=language,
+            languages=settings.office.languages,
+            timezone=settings.office.timezone,
+            reinstate_minutes=settings.reinstate_minutes,
+            reinstate_until=reinstate_until,
+        )
 
 
 @bp.get("/t/<ticket_id:ticket_id>/qr.svg")

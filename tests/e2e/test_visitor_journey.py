@@ -61,6 +61,6 @@ def test_visitor_takes_a_ticket_in_ukrainian_and_follows_it_on_the_phone(
     assert called.json()["id"] == ticket_id
 
     expect(phone.locator("#status")).to_have_attribute("data-status", "called")
-    expect(phone.locator("#desk")).to_have_text("1")
+    expect(phone.locator("#call-desk")).to_have_text("1")
     expect(phone.locator("#position")).to_have_text("–")
     assert phone.evaluate("() => window.notReloaded === true"), "the phone page reloaded"
