@@ -3,23 +3,18 @@ the next visitor, one ticket per tap however the finger or the network behaves."
 
 from __future__ import annotations
 
-import os
 import re
 import socket
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Route, expect
 
 from tests.e2e.conftest import assert_accessible
+from tests.e2e.kiosk_support import SHAPES, open_kiosk
 from tests.support.core import office_settings
 
-SHAPES = {"portrait": {"width": 1080, "height": 1920}, "landscape": {"width": 1920, "height": 1080}}
-MIN_TARGET_PX = 64
 # Short clocks so the resets can be watched within a test.
 KIOSK = {"idle_seconds": 10, "warning_seconds": 3, "ticket_seconds": 5}
-# Set to a folder (docs/screenshots) to keep a picture of every step the tests pass through.
-SCREENSHOTS = os.environ.get("FRONTDESK_SCREENSHOTS")
 
 
 def closed_port() -> int:
@@ -47,58 +42,6 @@ def web_settings(request, tmp_path):
     return office_settings(printer=printer, kiosk=KIOSK)
 
 
-class Kiosk:
-    """The kiosk page, read the way a visitor sees it: only the shown step of the shown
-    language counts."""
-
-    def __init__(self, page: Page):
-        self.page = page
-
-    def on_screen(self, selector: str):
-        return self.page.locator(f".kiosk-panel:not([hidden]) .step:not([hidden]) {selector}")
-
-    def tap(self, selector: str) -> None:
-        self.on_screen(selector).click()
-
-    def language(self, code: str) -> None:
-        self.page.locator(f"[data-set-lang={code}]").click()
-
-    def expect_step(self, step: str) -> None:
-        expect(self.page.locator("html")).to_have_attribute("data-step", step)
-
-    def fits_without_scrolling(self) -> None:
-        size = self.page.evaluate(
-            "() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight,"
-            " innerWidth, innerHeight]"
-        )
-        assert size[0] <= size[2] and size[1] <= size[3], f"page {size[:2]} > screen {size[2:]}"
-
-    def targets_are_large(self) -> None:
-        small = []
-        for target in self.page.locator("button").all():
-            if not target.is_visible():
-                continue
-            box = target.bounding_box()
-            if box["height"] < MIN_TARGET_PX or box["width"] < MIN_TARGET_PX:
-                small.append(f"{target.inner_text()!r}: {box['width']}×{box['height']}")
-        assert not small, small
-
-    def check_screen(self, name: str | None = None) -> None:
-        self.fits_without_scrolling()
-        self.targets_are_large()
-        assert_accessible(self.page)
-        if SCREENSHOTS and name:
-            Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"))
-
-
-def open_kiosk(new_context, token: str, shape: str = "landscape", **options) -> Kiosk:
-    page = new_context(viewport=SHAPES[shape], has_touch=True, **options).new_page()
-    page.goto(f"/kiosk?token={token}")
-    expect(page.locator("html")).to_have_attribute("data-kiosk", "ready")
-    return Kiosk(page)
-
-
 def waiting(staff_api, code: str = "ids") -> int:
     services = staff_api("anna").get("/services").json()["services"]
     return next(s["waiting"] for s in services if s["code"] == code)
@@ -111,21 +54,21 @@ def test_a_plain_ticket_in_every_language_and_shape(new_context, credentials, sh
     expect(kiosk.page.locator("html")).to_have_attribute("lang", "pl")
     # Nothing is chosen for the visitor: no service, need or priority is marked.
     assert kiosk.page.locator("[aria-pressed=true]:not([data-set-lang])").count() == 0
-    kiosk.check_screen(f"kiosk-1-service-{language}-{shape}" if language != "pl" else None)
+    kiosk.check_screen()
 
     if language != "pl":
         kiosk.language(language)
         expect(kiosk.page.locator("html")).to_have_attribute("lang", language)
     suffix = {"pl": " (pl)", "uk": " (uk)", "en": ""}[language]
     expect(kiosk.on_screen("[data-service=ids] .tile-name")).to_have_text(f"IDs{suffix}")
-    kiosk.check_screen(f"kiosk-1-service-{shape}" if language == "pl" else None)
+    kiosk.check_screen()
 
     kiosk.tap("[data-service=ids]")  # tap 1
     kiosk.expect_step("needs")
-    kiosk.check_screen(f"kiosk-2-needs-{shape}" if language == "pl" else None)
+    kiosk.check_screen()
     kiosk.tap("[data-action=no-needs]")  # tap 2
     kiosk.expect_step("priority")
-    kiosk.check_screen(f"kiosk-3-priority-{shape}" if language == "pl" else None)
+    kiosk.check_screen()
     kiosk.tap("[data-action=no-priority]")  # tap 3: the ticket
     kiosk.expect_step("ticket")
 
@@ -136,7 +79,7 @@ def test_a_plain_ticket_in_every_language_and_shape(new_context, credentials, sh
         "() => [...document.querySelectorAll('[data-field=qr]')]"
         ".some((img) => img.naturalWidth > 0)"
     )
-    kiosk.check_screen(f"kiosk-4-ticket-{shape}" if language == "pl" else None)
+    kiosk.check_screen()
 
 
 def test_needs_and_a_priority_reach_the_ticket(new_context, credentials, staff_api):
@@ -305,8 +248,6 @@ def test_the_server_out_of_reach_is_said_calmly_and_the_kiosk_recovers(new_conte
     expect(kiosk.page.locator("html")).to_have_attribute("data-offline", "true")
     kiosk.expect_step("service")
     assert_accessible(kiosk.page)
-    if SCREENSHOTS:
-        kiosk.page.screenshot(path=str(Path(SCREENSHOTS) / "kiosk-offline-landscape.png"))
 
     kiosk.page.unroute("**/api/v1/**")
     expect(message).to_be_hidden(timeout=10_000)
@@ -327,7 +268,7 @@ def test_a_printer_that_is_off_is_said_on_the_ticket_screen(new_context, credent
     printer = kiosk.on_screen("[data-field=printer]")
     expect(printer).to_have_attribute("data-printer", "down")
     expect(printer).to_contain_text("write down your number")
-    kiosk.check_screen("kiosk-printer-off-landscape")
+    kiosk.check_screen()
 
 
 def test_a_full_service_is_shown_closed_and_cannot_be_chosen(new_context, credentials, live_server):
