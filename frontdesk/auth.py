@@ -19,6 +19,10 @@ STAFF = ("clerk", "supervisor", "admin")
 SUPERVISORS = ("supervisor", "admin")
 ISSUERS = ("kiosk", *STAFF)
 VIEWERS = ("display", *STAFF)
+# Who may answer an alert ("on my way"): security joins once an alert is escalated.
+RESPONDERS = (*SUPERVISORS, "security")
+# Who may open an incident report at all; which ones each may read is services/incidents.py.
+INCIDENT_READERS = (*STAFF, "security")
 
 
 class StaffUser(UserMixin):

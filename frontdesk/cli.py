@@ -186,10 +186,12 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(["clerk", "supervisor", "admin"]))
+@click.option(
+    "--role", required=True, type=click.Choice(["clerk", "supervisor", "admin", "security"])
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def user_add(name: str, role: str, password_stdin: bool) -> None:
-    """Add a staff account (clerk, supervisor or admin)."""
+    """Add a staff account (clerk, supervisor, admin or security)."""
     from frontdesk.queue.errors import DomainError
     from frontdesk.services import staff
 

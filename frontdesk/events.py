@@ -34,6 +34,7 @@ QUEUES_TOUCHED = "queues.touched"
 # Rooms. A connection joins the rooms of its role when it authenticates.
 STAFF = "staff"  # clerks, supervisors, admins
 SUPERVISORS = "supervisors"  # supervisors and admins
+SECURITY = "security"  # building security: escalated alerts only
 DISPLAYS = "displays"
 KIOSKS = "kiosks"
 PUBLIC = "public"  # anyone: phones following a ticket, integrations
@@ -48,11 +49,18 @@ ROOMS_BY_ROLE: dict[str, tuple[str, ...]] = {
     "clerk": (STAFF, PUBLIC),
     "supervisor": (STAFF, SUPERVISORS, PUBLIC),
     "admin": (STAFF, SUPERVISORS, PUBLIC),
+    "security": (SECURITY, PUBLIC),
     "display": (DISPLAYS, PUBLIC),
     "kiosk": (KIOSKS, PUBLIC),
     "integration": (PUBLIC,),
     "public": (PUBLIC,),
 }
+
+
+# Who hears an alert: everyone on staff (the desk that raised it learns who is coming), and
+# security once nobody answered in time.
+ALERT_ROOMS = (SUPERVISORS, STAFF)
+ESCALATED_ALERT_ROOMS = (SUPERVISORS, STAFF, SECURITY)
 
 
 @dataclass(frozen=True)

@@ -132,6 +132,13 @@ class Choice(_Frozen):
     names: Names
 
 
+class AlertKind(Choice):
+    """What a desk can call a supervisor for."""
+
+    # Sooner than the office's escalation_seconds for the kinds that cannot wait (a fainting).
+    escalation_seconds: int | None = Field(default=None, ge=5, le=3600)
+
+
 class Printer(_Frozen):
     backend: Literal["file", "network", "none"] = "file"
     path: str = "var/printer.bin"
@@ -190,7 +197,7 @@ class Settings(_Frozen):
     priorities: tuple[Priority, ...] = ()
     needs: tuple[Choice, ...] = ()
     out_of_order_reasons: tuple[Choice, ...] = Field(min_length=1)
-    alert_kinds: tuple[Choice, ...] = Field(min_length=1)
+    alert_kinds: tuple[AlertKind, ...] = Field(min_length=1)
     # Displays not listed here show every service.
     displays: tuple[Display, ...] = ()
     escalation_seconds: int = Field(default=60, ge=5, le=3600)
@@ -215,6 +222,13 @@ class Settings(_Frozen):
 
     def desk(self, number: int) -> Desk | None:
         return next((d for d in self.desks if d.number == number), None)
+
+    def escalation_after(self, kind: str) -> int:
+        """Seconds an alert of this kind may go unanswered before it is escalated."""
+        found = next((k for k in self.alert_kinds if k.id == kind), None)
+        if found is not None and found.escalation_seconds is not None:
+            return found.escalation_seconds
+        return self.escalation_seconds
 
     def priority(self, priority_id: str) -> Priority | None:
         return next((p for p in self.priorities if p.id == priority_id), None)

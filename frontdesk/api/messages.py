@@ -36,6 +36,8 @@ MESSAGES = {
     ),
     "no_priority_to_verify": N_("This ticket has no priority to check."),
     "alert_closed": N_("This alert is already closed."),
+    "unknown_incident": N_("There is no such incident report."),
+    "incident_read_only": N_("You may read this incident report but not change it."),
     "unauthorized": N_("Please sign in."),
     "forbidden": N_("Your role does not allow this."),
     "bad_credentials": N_("Wrong user name or password."),

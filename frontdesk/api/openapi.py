@@ -86,8 +86,46 @@ OPERATIONS = [
         200,
     ),
     ("/alerts", "post", "Raise a supervisor alert", "staff", schemas.NewAlert, 201),
-    ("/alerts/{id}/ack", "post", "Acknowledge: on my way", "supervisor", None, 200),
-    ("/alerts/{id}/resolve", "post", "Close an alert", "supervisor", schemas.AlertNote, 200),
+    (
+        "/alerts/{id}/ack",
+        "post",
+        "Acknowledge: on my way",
+        "supervisor; security once escalated",
+        None,
+        200,
+    ),
+    (
+        "/alerts/{id}/resolve",
+        "post",
+        "Close an alert; a desk's alert opens an incident report (incident_id)",
+        "supervisor",
+        schemas.AlertNote,
+        200,
+    ),
+    (
+        "/incidents",
+        "get",
+        "Incident reports the caller may read (JSON, or CSV with Accept: text/csv)",
+        "supervisor: all; clerk: their own; security: those they answered",
+        None,
+        200,
+    ),
+    (
+        "/incidents/{id}",
+        "get",
+        "One incident report",
+        "as GET /incidents",
+        None,
+        200,
+    ),
+    (
+        "/incidents/{id}",
+        "patch",
+        "Complete an incident report",
+        "supervisor; the clerk of the report",
+        schemas.IncidentChanges,
+        200,
+    ),
     ("/state", "get", "Snapshot of calls, queues, desks, alerts", "staff, display", None, 200),
     ("/office-message", "get", "The message line of the hall displays", "anyone", None, 200),
     (
@@ -155,13 +193,24 @@ def document() -> dict:
                 "required": True,
                 "schema": (
                     {"type": "integer", "minimum": 0, "maximum": MAX_ID}
-                    if name == "desk" or path.startswith("/alerts")
+                    if name == "desk" or path.startswith(("/alerts", "/incidents"))
                     else {"type": "string", "pattern": f"^{TicketIdConverter.regex}$"}
                 ),
             }
             for name in ("id", "desk")
             if "{" + name + "}" in path
         ]
+        if path == "/incidents":
+            parameters += [
+                {"name": name, "in": "query", "required": False, "schema": schema}
+                for name, schema in (
+                    ("from", {"type": "string", "format": "date"}),
+                    ("to", {"type": "string", "format": "date"}),
+                    ("desk", {"type": "integer"}),
+                    ("kind", {"type": "string"}),
+                    ("clerk", {"type": "string"}),
+                )
+            ]
         if path == "/reports/daily":
             parameters.append(
                 {

@@ -11,11 +11,21 @@ from flask_login import current_user
 from frontdesk.api import bp, schemas
 from frontdesk.api.errors import error_response
 from frontdesk.api.openapi import document
-from frontdesk.auth import ISSUERS, STAFF, SUPERVISORS, VIEWERS, requires, sign_in, sign_out
+from frontdesk.auth import (
+    INCIDENT_READERS,
+    ISSUERS,
+    RESPONDERS,
+    STAFF,
+    SUPERVISORS,
+    VIEWERS,
+    requires,
+    sign_in,
+    sign_out,
+)
 from frontdesk.queue import errors
 from frontdesk.queue.model import Ticket
 from frontdesk.security import csrf_token
-from frontdesk.services import alerts, desks, notices, reports, staff, tickets, views
+from frontdesk.services import alerts, desks, incidents, notices, reports, staff, tickets, views
 from frontdesk.services.core import Actor, Core
 
 
@@ -200,7 +210,7 @@ def raise_alert(actor: Actor):
 
 
 @bp.post("/alerts/<id:alert_id>/ack")
-@requires(*SUPERVISORS)
+@requires(*RESPONDERS)
 def acknowledge_alert(alert_id: int, actor: Actor):
     return jsonify(alerts.acknowledge(core(), actor, alert_id))
 
@@ -212,8 +222,62 @@ def resolve_alert(alert_id: int, actor: Actor):
     return jsonify(alerts.resolve(core(), actor, alert_id, body.note))
 
 
+@bp.get("/incidents")
+@requires(*INCIDENT_READERS)
+def incident_list(actor: Actor):
+    found = incidents.listing(core(), actor, incident_filters(request.args))
+    if request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv":
+        return Response(
+            incidents.as_csv(found),
+            mimetype="text/csv",
+            headers={"Content-Disposition": "attachment; filename=frontdesk-incidents.csv"},
+        )
+    return jsonify({"incidents": found})
+
+
+def incident_filters(args) -> incidents.Filters:
+    """The list's filters from a query string (the API's and the page's)."""
+
+    def day(name: str) -> date | None:
+        try:
+            return date.fromisoformat(args[name]) if args.get(name) else None
+        except ValueError:
+            raise errors.InvalidInput(field=f"{name} (YYYY-MM-DD)") from None
+
+    def word(name: str, longest: int) -> str | None:
+        value = args.get(name) or None
+        if value is not None and (len(value) > longest or "\x00" in value):
+            raise errors.InvalidInput(field=name)
+        return value
+
+    desk = word("desk", 4)
+    if desk is not None and not desk.isdigit():
+        raise errors.InvalidInput(field="desk")
+    return incidents.Filters(
+        since=day("from"),
+        until=day("to"),
+        desk=int(desk) if desk else None,
+        kind=word("kind", 40),
+        clerk=word("clerk", 80),
+    )
+
+
+@bp.get("/incidents/<id:incident_id>")
+@requires(*INCIDENT_READERS)
+def incident(incident_id: int, actor: Actor):
+    return jsonify(incidents.get(core(), actor, incident_id))
+
+
+@bp.patch("/incidents/<id:incident_id>")
+@requires(*INCIDENT_READERS)
+def complete_incident(incident_id: int, actor: Actor):
+    body = schemas.parse(schemas.IncidentChanges)
+    changes = body.model_dump(exclude_none=True)
+    return jsonify(incidents.update(core(), actor, incident_id, changes))
+
+
 @bp.get("/state")
-@requires(*VIEWERS)
+@requires(*VIEWERS, "security")
 def state(actor: Actor):
     with core().reading() as session:
         return jsonify(views.snapshot(core(), session, actor.role))

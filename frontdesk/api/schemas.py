@@ -80,6 +80,17 @@ class AlertNote(Body):
     note: str | None = Field(default=None, max_length=2000)
 
 
+class IncidentChanges(Body):
+    """What the supervisor and the clerk add to an incident report; fields left out stay."""
+
+    what_happened: str | None = Field(default=None, max_length=4000)
+    what_was_said: str | None = Field(default=None, max_length=4000)
+    witnesses: str | None = Field(default=None, max_length=2000)
+    actions_taken: str | None = Field(default=None, max_length=4000)
+    police_called: bool | None = None
+    medical_called: bool | None = None
+
+
 class OfficeMessage(Body):
     # Generous here; the service gives the precise limit in its error.
     text: str = Field(max_length=2000)

@@ -100,3 +100,14 @@ class NoPriorityToVerify(DomainError):
 
 class AlertAlreadyClosed(DomainError):
     code = "alert_closed"
+
+
+class UnknownIncident(NotFound):
+    """No such report, or one the caller may not read: both look the same from outside."""
+
+    code = "unknown_incident"
+
+
+class IncidentReadOnly(DomainError):
+    code = "incident_read_only"
+    status = 403

@@ -130,12 +130,40 @@ class Alert(SQLModel, table=True):
     raised_by: str = Field(max_length=80)
     raised_at: datetime
     ticket_id: str | None = Field(default=None, max_length=32)
+    # Kept with the alert: whoever answers needs the number, and a ticket's number never changes.
+    ticket_number: str | None = Field(default=None, max_length=8)
     acknowledged_by: str | None = Field(default=None, max_length=80)
     acknowledged_at: datetime | None = None
     escalated_at: datetime | None = None
     resolved_by: str | None = Field(default=None, max_length=80)
     resolved_at: datetime | None = None
     note: str | None = Field(default=None, max_length=2000)
+
+
+class IncidentReport(SQLModel, table=True):
+    """What happened at a desk, written down after the alert is closed: for an internal inquiry
+    or the authorities. Prefilled from the alert; the supervisor and the clerk complete it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int | None = Field(default=None, unique=True)
+    office_day: date = Field(index=True)
+    occurred_at: datetime
+    desk: int | None = None
+    ticket_id: str | None = Field(default=None, max_length=32)
+    ticket_number: str | None = Field(default=None, max_length=8)
+    clerk: str = Field(max_length=80, index=True)
+    kind: str = Field(max_length=40)
+    responder: str | None = Field(default=None, max_length=80)
+    what_happened: str = Field(default="", max_length=4000)
+    what_was_said: str = Field(default="", max_length=4000)
+    witnesses: str = Field(default="", max_length=2000)
+    actions_taken: str = Field(default="", max_length=4000)
+    police_called: bool = False
+    medical_called: bool = False
+    created_by: str = Field(max_length=80)
+    created_at: datetime
+    updated_by: str | None = Field(default=None, max_length=80)
+    updated_at: datetime | None = None
 
 
 class AuditEvent(SQLModel, table=True):
@@ -160,9 +188,11 @@ class Role(enum.StrEnum):
     KIOSK = "kiosk"
     DISPLAY = "display"
     INTEGRATION = "integration"
+    # Building security: hears an alert once it is escalated, and may answer it.
+    SECURITY = "security"
 
 
-STAFF_ROLES = frozenset({Role.CLERK, Role.SUPERVISOR, Role.ADMIN})
+STAFF_ROLES = frozenset({Role.CLERK, Role.SUPERVISOR, Role.ADMIN, Role.SECURITY})
 DEVICE_ROLES = frozenset({Role.KIOSK, Role.DISPLAY, Role.INTEGRATION})
 
 

@@ -368,19 +368,22 @@ def alert_view(alert: Alert) -> dict:
         "resolved_by": alert.resolved_by,
         "resolved_at": iso(alert.resolved_at),
         "ticket_id": alert.ticket_id,
+        "ticket_number": alert.ticket_number,
         "note": alert.note,
     }
 
 
-def open_alerts(session: Session) -> list[dict]:
-    alerts = session.exec(
+def open_alerts(session: Session, escalated_only: bool = False) -> list[dict]:
+    statement = (
         select(Alert)
         # Named, not "not resolved": an index on status cannot serve an inequality, and the
         # resolved alerts are the ones that pile up.
         .where(col(Alert.status).in_((AlertStatus.RAISED, AlertStatus.ACKNOWLEDGED)))
         .order_by(col(Alert.raised_at).desc())
-    ).all()
-    return [alert_view(a) for a in alerts]
+    )
+    if escalated_only:
+        statement = statement.where(col(Alert.escalated_at).is_not(None))
+    return [alert_view(a) for a in session.exec(statement).all()]
 
 
 def snapshot(core: Core, session: Session, role: str) -> dict:
@@ -394,6 +397,8 @@ def snapshot(core: Core, session: Session, role: str) -> dict:
     if role in ("clerk", "supervisor", "admin"):
         state["desks"] = desks_overview(core, session)
         state["alerts"] = open_alerts(session)
+    elif role == "security":
+        state["alerts"] = open_alerts(session, escalated_only=True)
     return state
 
 

@@ -39,7 +39,12 @@ def test_an_alert_is_raised_acknowledged_and_resolved_with_events_for_supervisor
         for e in recorder.events
         if e.name.startswith("alert.")
     )
-    assert audit_kinds(core) == ["alert.raised", "alert.acknowledged", "alert.resolved"]
+    assert audit_kinds(core) == [
+        "alert.raised",
+        "alert.acknowledged",
+        "alert.resolved",
+        "incident.opened",
+    ]
 
 
 def test_a_closed_alert_cannot_be_acknowledged_again(core):
