@@ -300,7 +300,7 @@ def config_check(path: str | None) -> None:
     except settings_module.ConfigError as exc:
         _print_problems(exc)
         sys.exit(1)
-    for warning in loaded.warnings():
+    for warning in loaded.warnings() + loaded.reach_warnings():
         click.echo(f"warning: {warning}", err=True)
     click.echo(
         f"{shown}: OK ({len(loaded.services)} services, {len(loaded.desks)} desks, "
@@ -365,3 +365,67 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     click.echo(f"\nTicket printer: {printer.backend} ({where})\n")
     if not no_serve:
         _serve(host, port, demo=True)
+
+
+@cli.group("printer")
+def printer_group() -> None:
+    """The ticket printer of [printer]."""
+
+
+@printer_group.command("test")
+def printer_test() -> None:
+    """Print a test ticket now, in every office language, and say whether it went out."""
+    from frontdesk.printing import TicketPrinting
+    from printer import PrinterUnavailable, make_printer
+
+    core = _core()
+    config = core.settings.printer
+    data = TicketPrinting.test_ticket(current_app._get_current_object(), core)
+    device = make_printer(
+        config.backend,
+        path=config.path,
+        host=config.host,
+        port=config.port,
+        timeout=config.timeout_seconds,
+    )
+    try:
+        device.send(data)
+    except PrinterUnavailable as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Sent a test ticket ({len(data)} bytes, {config.mode}) to {device!r}.")
+
+
+@cli.group("ticket")
+def ticket_group() -> None:
+    """Tickets."""
+
+
+@ticket_group.command("preview")
+@click.argument("number")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="PNG to write.")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Office day (today).")
+def ticket_preview(number: str, out: str, day) -> None:
+    """Render ticket NUMBER (e.g. A017) as a PNG from the very bytes the printer is sent."""
+    from sqlmodel import select
+
+    from frontdesk.printing import TicketPrinting
+    from frontdesk.queue import rules
+    from frontdesk.queue.model import Ticket
+    from frontdesk.services import views
+    from printer.raster import images_in
+
+    core = _core()
+    office_day = day.date() if day else rules.office_day(core.clock(), core.settings.office.zone)
+    with core.reading() as session:
+        found = session.exec(
+            select(Ticket).where(Ticket.office_day == office_day, Ticket.number == number)
+        ).first()
+        if found is None:
+            raise click.ClickException(f"no ticket {number} on {office_day}")
+        view = views.ticket_view(core, session, found)
+    data = TicketPrinting(current_app._get_current_object(), core).render(view)
+    image = images_in(data)
+    if image is None:
+        raise click.ClickException("[printer] mode is text: the bytes hold no image to show")
+    image.save(out, "PNG")
+    click.echo(f"{out}: {image.width}×{image.height} dots from {len(data)} bytes")

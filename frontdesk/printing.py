@@ -50,22 +50,58 @@ class TicketPrinting:
         issued_utc = datetime.fromisoformat(ticket["issued_at"].replace("Z", "+00:00"))
         issued = rules.local_time(issued_utc, settings.office.zone)
         with self.app.app_context(), force_locale(language):
-            lines = (
+            lines = [
                 _("Position in the queue: %(position)s", position=ticket["position"]),
                 _("People ahead of you: %(count)s", count=ticket["people_ahead"]),
-                _("Estimated wait: about %(minutes)s min", minutes=ticket["eta_minutes"]),
-            )
+            ]
+            low, high = ticket.get("eta_range") or (None, None)
+            if high:
+                lines.append(_("Estimated wait: %(low)s–%(high)s min", low=low, high=high))
+            elif ticket["eta_minutes"] is not None:
+                lines.append(
+                    _("Estimated wait: about %(minutes)s min", minutes=ticket["eta_minutes"])
+                )
+            if service.what_to_bring is not None:
+                lines.append(
+                    _("Bring: %(documents)s", documents=service.what_to_bring.get(language))
+                )
             printout = TicketPrintout(
                 office_name=settings.office.name,
                 number=ticket["number"],
                 service_name=service.names.get(language),
                 issued_at=issued.strftime("%Y-%m-%d %H:%M"),
-                lines=lines,
+                lines=tuple(lines),
                 status_url=ticket["status_url"],
                 qr_caption=_("Follow your place in the queue on your phone"),
                 footer=_("Numbers are called in order of arrival. Please keep this ticket."),
             )
-        return render(printout)
+        config = settings.printer
+        return render(printout, mode=config.mode, width=config.width_dots)
+
+    @staticmethod
+    def test_ticket(app: Flask, core: Core) -> bytes:
+        """A sample ticket with a line in every office language, to check the printer."""
+        settings = core.settings
+        samples = {
+            "pl": "Zażółć gęślą jaźń",
+            "uk": "Їжак ґедзь: щастя є",
+            "en": "The quick brown fox",
+        }
+        with app.app_context():
+            printout = TicketPrintout(
+                office_name=settings.office.name,
+                number="A000",
+                service_name="Test",
+                issued_at=rules.local_time(core.clock(), settings.office.zone).strftime(
+                    "%Y-%m-%d %H:%M"
+                ),
+                lines=tuple(samples[lang] for lang in settings.office.languages),
+                status_url=settings.office.public_url,
+                qr_caption=settings.office.public_url,
+                footer="frontdesk printer test",
+            )
+        config = settings.printer
+        return render(printout, mode=config.mode, width=config.width_dots)
 
     def status_payload(self) -> dict | None:
         status = self.last_status

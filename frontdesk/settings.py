@@ -11,6 +11,7 @@ import tomllib
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -141,6 +142,11 @@ class AlertKind(Choice):
 
 class Printer(_Frozen):
     backend: Literal["file", "network", "none"] = "file"
+    # raster: the ticket as an image, right in every alphabet on any printer; text: the
+    # printer's own code pages, for a printer whose table is known to be set up.
+    mode: Literal["raster", "text"] = "raster"
+    # Printable dots across: 576 on 80 mm paper, 384 on 58 mm (203 dpi).
+    width_dots: int = Field(default=576, ge=200, le=1200)
     path: str = "var/printer.bin"
     host: str = "127.0.0.1"
     port: int = Field(default=9100, ge=1, le=65535)
@@ -237,6 +243,17 @@ class Settings(_Frozen):
         """The services a display token is bound to, or None for all of them."""
         bound = next((d for d in self.displays if d.token == token_name), None)
         return bound.services if bound else None
+
+    def reach_warnings(self) -> list[str]:
+        """Addresses that work on this machine only: fine for a demo, wrong in an office."""
+        host = urlsplit(self.office.public_url).hostname or ""
+        if host == "localhost" or host.startswith("127.") or host == "::1":
+            return [
+                f"office.public_url: {self.office.public_url} is this machine's loopback "
+                "address, so the QR codes on tickets will not open on visitors' phones; set "
+                "the address phones reach the server by"
+            ]
+        return []
 
     def warnings(self) -> list[str]:
         """Set-ups that work but leave some visitors unserved or waiting without end."""

@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from ._escpos import BaseProfile, Dummy, Encoder, NotSupported
+from .raster import DEFAULT_WIDTH, draw_ticket, raster_bytes
 
 # Size of one QR module in dots (GS ( k function 167 accepts 1-16). 6 gives a code of about
 # 25 mm for a typical status URL on a 203 dpi printer: big enough for any phone camera.
@@ -58,16 +59,32 @@ class TicketPrintout:
     footer: str  # e.g. "Numbers are called in order. Keep this ticket."
 
 
-def render(printout: TicketPrintout, profile: str = "default") -> bytes:
+def render(
+    printout: TicketPrintout,
+    profile: str = "default",
+    *,
+    mode: str = "text",
+    width: int = DEFAULT_WIDTH,
+) -> bytes:
     """Return the ESC/POS bytes for one ticket, ending with a paper cut.
 
-    `profile` names a python-escpos printer profile ("default" is the Epson code page
-    table); it decides which code pages text may be switched to and which cut exists.
+    `mode` "raster" sends the whole ticket as one image `width` dots wide, which prints
+    every alphabet on any printer; "text" sends text in the printer's code pages (quicker,
+    but only as right as the printer's code page table). `profile` names a python-escpos
+    printer profile ("default" is the Epson code page table); it decides which code pages
+    text may be switched to and which cut exists.
     """
     try:
         p = Dummy(profile=profile)
     except KeyError:
         raise ValueError(f"unknown python-escpos printer profile {profile!r}") from None
+    if mode == "raster":
+        p.hw("INIT")
+        p._raw(raster_bytes(draw_ticket(printout, width)))
+        p.cut()
+        return p.output
+    if mode != "text":
+        raise ValueError(f"unknown print mode {mode!r}: use raster or text")
     columns = _columns(p.profile)
 
     def paragraph(text: str) -> None:
