@@ -296,6 +296,12 @@ def set_office_message(actor: Actor):
     return jsonify(notices.set_message(core(), actor, body.text))
 
 
+@bp.get("/board")
+@requires(*SUPERVISORS)
+def board(actor: Actor):
+    return jsonify(reports.board(core()))
+
+
 @bp.get("/reports/daily")
 @requires(*SUPERVISORS)
 def daily_report(actor: Actor):
