@@ -74,6 +74,13 @@ class FrontdeskNamespace(Namespace):
     def core() -> Core:
         return current_app.extensions["frontdesk"]
 
+    def trigger_event(self, event, *args):
+        # A hand-made packet can name its event with any JSON value; Flask-SocketIO would fail
+        # building a handler name from it. Such an event is ignored like any unknown one.
+        if not isinstance(event, str):
+            return None
+        return super().trigger_event(event, *args)
+
     def on_connect(self, auth: dict | None = None):
         token = auth.get("token") if isinstance(auth, dict) else None
         if token is not None:

@@ -146,6 +146,9 @@ OPERATIONS = [
     ),
 ]
 
+# Answers besides the success status and the 4XX errors.
+OTHER_RESPONSES = {("/desks/{desk}/call-next", "post"): {"204": {"description": "Nobody waits"}}}
+
 ERROR = {
     "type": "object",
     "properties": {
@@ -168,6 +171,7 @@ def document() -> dict:
             "description": f"Who may call: {who}.",
             "responses": {
                 str(status): {"description": "Success"},
+                **OTHER_RESPONSES.get((path, method), {}),
                 "4XX": {
                     "description": "Refused; the message is in the caller's language",
                     "content": {
