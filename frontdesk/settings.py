@@ -35,6 +35,10 @@ PATTERN_WORDS = {
     LETTER: "one capital letter A-Z",
 }
 Identifier = Annotated[str, StringConstraints(pattern=IDENTIFIER)]
+# What a desk can offer a visitor; a need may call for one of them.
+Feature = Literal["step_free", "induction_loop", "low_counter", "sign_language"]
+# The office's own phrasebook when the config names none (editable: see README, "Phrasebook").
+DEFAULT_PHRASEBOOK = Path(__file__).parent / "data" / "phrasebook.toml"
 
 
 class ConfigError(Exception):
@@ -111,9 +115,7 @@ class Service(_Frozen):
 class Desk(_Frozen):
     number: int = Field(ge=1, le=999)
     name: str = Field(min_length=1)
-    features: tuple[
-        Literal["step_free", "induction_loop", "low_counter", "sign_language"], ...
-    ] = ()
+    features: tuple[Feature, ...] = ()
     services: tuple[Identifier, ...] = Field(min_length=1)
     order: Literal["longest_waiting", "listed"] = "longest_waiting"
 
@@ -131,6 +133,21 @@ class Choice(_Frozen):
 
     id: Identifier
     names: Names
+
+
+class Need(Choice):
+    """What a visitor told the kiosk they need, and what that asks of the desk and the clerk."""
+
+    # The desk feature this need calls for: call-next at a desk without it leaves the visitor
+    # to a desk that has it, while one is working (docs/queue-rules.md, "Needs").
+    feature: Feature | None = None
+    # What the clerk does for this visitor, shown on the console's visitor card.
+    instructions: Names | None = None
+    # What the clerk does when the visitor comes to a desk without the feature anyway.
+    without_feature: Names | None = None
+    # "email": a visitor who chooses this need may leave an address at the kiosk, and is
+    # written to (the ticket, the turn near, the call) instead of only being spoken to.
+    contact: Literal["email"] | None = None
 
 
 class AlertKind(Choice):
@@ -201,9 +218,15 @@ class Settings(_Frozen):
     services: tuple[Service, ...] = Field(min_length=1)
     desks: tuple[Desk, ...] = Field(min_length=1)
     priorities: tuple[Priority, ...] = ()
-    needs: tuple[Choice, ...] = ()
+    needs: tuple[Need, ...] = ()
     out_of_order_reasons: tuple[Choice, ...] = Field(min_length=1)
     alert_kinds: tuple[AlertKind, ...] = Field(min_length=1)
+    # Why a desk is away for a while; with none configured, a break needs no reason.
+    break_reasons: tuple[Choice, ...] = ()
+    # How a visit ended, chosen at finish; with none configured, finish asks for none.
+    finish_outcomes: tuple[Choice, ...] = ()
+    # The clerks' phrasebook (TOML); relative paths are read from the working directory.
+    phrasebook: str | None = None
     # Displays not listed here show every service.
     displays: tuple[Display, ...] = ()
     escalation_seconds: int = Field(default=60, ge=5, le=3600)
@@ -239,6 +262,19 @@ class Settings(_Frozen):
     def priority(self, priority_id: str) -> Priority | None:
         return next((p for p in self.priorities if p.id == priority_id), None)
 
+    def need_features(self) -> dict[str, str]:
+        """Need id -> the desk feature it calls for, for the needs that call for one."""
+        return {n.id: n.feature for n in self.needs if n.feature}
+
+    def email_needs(self) -> tuple[str, ...]:
+        """The needs after which the kiosk asks for an address: none without a mail server."""
+        if not self.mail.host:
+            return ()
+        return tuple(n.id for n in self.needs if n.contact == "email")
+
+    def phrasebook_path(self) -> Path:
+        return Path(self.phrasebook) if self.phrasebook else DEFAULT_PHRASEBOOK
+
     def display_services(self, token_name: str) -> tuple[str, ...] | None:
         """The services a display token is bound to, or None for all of them."""
         bound = next((d for d in self.displays if d.token == token_name), None)
@@ -267,6 +303,12 @@ class Settings(_Frozen):
                     f"services.{service.code}: served only behind other services in a listed "
                     "order, so its visitors may wait as long as others keep arriving"
                 )
+        for need in self.needs:
+            if need.feature and not any(need.feature in d.features for d in self.desks):
+                found.append(
+                    f"needs.{need.id}: no desk has {need.feature}, so these visitors are called "
+                    "to any desk and the clerk is told what is missing"
+                )
         return found
 
 
@@ -287,6 +329,8 @@ def _cross_problems(data: dict) -> list[str]:
         ("needs", "id"),
         ("out_of_order_reasons", "id"),
         ("alert_kinds", "id"),
+        ("break_reasons", "id"),
+        ("finish_outcomes", "id"),
         ("displays", "token"),
     ):
         seen = set()

@@ -28,6 +28,16 @@ MESSAGES = {
     "service_full": N_("All of today's tickets for this service have been issued."),
     "invalid_transition": N_("A ticket that is %(status)s cannot be moved to %(target)s."),
     "desk_busy": N_("Desk %(desk)s is still serving %(ticket)s: finish it first."),
+    "desk_taken": N_(
+        "Desk %(desk)s is open for %(clerk)s. They close it first, or a supervisor takes it over."
+    ),
+    "not_your_desk": N_(
+        "%(ticket)s is with desk %(desk)s (%(clerk)s). "
+        "Only that desk or a supervisor can act on it."
+    ),
+    "desk_closed": N_("Desk %(desk)s is closed: open it first."),
+    "unknown_break_reason": N_("“%(reason)s” is not one of the office's reasons for a break."),
+    "unknown_outcome": N_("“%(outcome)s” is not one of the office's outcomes of a visit."),
     "recall_limit_reached": N_(
         "This number has been called %(limit)s times already; mark it as absent."
     ),

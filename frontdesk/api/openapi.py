@@ -39,7 +39,23 @@ OPERATIONS = [
         None,
         200,
     ),
-    ("/desks/{desk}/open", "post", "Open a desk", "staff", None, 200),
+    (
+        "/desks/{desk}",
+        "get",
+        "The desk's console: its visitor, next up, who waits, no-shows to reinstate, queues",
+        "staff",
+        None,
+        200,
+    ),
+    ("/desks/{desk}/open", "post", "Open a desk (or come back from a break)", "staff", None, 200),
+    (
+        "/desks/{desk}/pause",
+        "post",
+        "A break, with a configured reason",
+        "staff",
+        schemas.DeskBreak,
+        200,
+    ),
     ("/desks/{desk}/close", "post", "Close a desk", "staff", None, 200),
     (
         "/desks/{desk}/queue-jump-demands",
@@ -59,7 +75,14 @@ OPERATIONS = [
     ),
     ("/tickets/{id}/recall", "post", "Announce a called number again", "staff", None, 200),
     ("/tickets/{id}/start", "post", "Start serving", "staff", None, 200),
-    ("/tickets/{id}/finish", "post", "Finish serving", "staff", None, 200),
+    (
+        "/tickets/{id}/finish",
+        "post",
+        "Finish serving, with a configured outcome",
+        "staff",
+        schemas.Finish,
+        200,
+    ),
     ("/tickets/{id}/no-show", "post", "Mark as absent", "staff", None, 200),
     (
         "/tickets/{id}/reinstate",
@@ -149,6 +172,9 @@ OPERATIONS = [
 # Answers besides the success status and the 4XX errors.
 OTHER_RESPONSES = {("/desks/{desk}/call-next", "post"): {"204": {"description": "Nobody waits"}}}
 
+# Bodies that may be left out altogether.
+OPTIONAL_BODIES = (schemas.AlertNote, schemas.QueueJumpDemand, schemas.Finish, schemas.DeskBreak)
+
 ERROR = {
     "type": "object",
     "properties": {
@@ -183,7 +209,7 @@ def document() -> dict:
         if body is not None:
             components[body.__name__] = body.model_json_schema()
             operation["requestBody"] = {
-                "required": body is not schemas.AlertNote and body is not schemas.QueueJumpDemand,
+                "required": body not in OPTIONAL_BODIES,
                 "content": {
                     "application/json": {
                         "schema": {"$ref": f"#/components/schemas/{body.__name__}"}

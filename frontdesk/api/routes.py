@@ -121,6 +121,19 @@ def open_desk(desk: int, actor: Actor):
     return jsonify(desks.open_desk(core(), actor, desk))
 
 
+@bp.post("/desks/<id:desk>/pause")
+@requires(*STAFF)
+def pause_desk(desk: int, actor: Actor):
+    body = schemas.parse(schemas.DeskBreak, optional=True)
+    return jsonify(desks.pause_desk(core(), actor, desk, body.reason))
+
+
+@bp.get("/desks/<id:desk>")
+@requires(*STAFF)
+def desk_console(desk: int, actor: Actor):
+    return jsonify(desks.console(core(), desk))
+
+
 @bp.post("/desks/<id:desk>/close")
 @requires(*STAFF)
 def close_desk(desk: int, actor: Actor):
@@ -172,11 +185,17 @@ def _state_change(name: str, service):
 for _name, _service in {
     "recall": tickets.recall,
     "start": tickets.start,
-    "finish": tickets.finish,
     "no-show": tickets.no_show,
     "reinstate": tickets.reinstate,
 }.items():
     _state_change(_name, _service)
+
+
+@bp.post("/tickets/<ticket_id:ticket_id>/finish")
+@requires(*STAFF)
+def finish(ticket_id: str, actor: Actor):
+    body = schemas.parse(schemas.Finish, optional=True)
+    return jsonify(tickets.finish(core(), actor, ticket_id, body.outcome))
 
 
 @bp.post("/tickets/<ticket_id:ticket_id>/transfer")

@@ -59,6 +59,14 @@ class Transfer(Body):
     desk: int | None = Field(default=None, ge=-(2**31), le=2**31 - 1)
 
 
+class Finish(Body):
+    outcome: str | None = Field(default=None, max_length=40)
+
+
+class DeskBreak(Body):
+    reason: str | None = Field(default=None, max_length=40)
+
+
 class PriorityCheck(Body):
     accepted: bool
 

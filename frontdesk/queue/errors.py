@@ -102,6 +102,31 @@ class AlertAlreadyClosed(DomainError):
     code = "alert_closed"
 
 
+class DeskTaken(DomainError):
+    """Another clerk has this desk open: they close it first, or a supervisor takes it over."""
+
+    code = "desk_taken"
+
+
+class NotYourDesk(DomainError):
+    """The ticket is held by a desk the caller does not have open."""
+
+    code = "not_your_desk"
+    status = 403
+
+
+class DeskClosed(DomainError):
+    code = "desk_closed"
+
+
+class UnknownBreakReason(InvalidInput):
+    code = "unknown_break_reason"
+
+
+class UnknownOutcome(InvalidInput):
+    code = "unknown_outcome"
+
+
 class UnknownIncident(NotFound):
     """No such report, or one the caller may not read: both look the same from outside."""
 

@@ -74,6 +74,9 @@ class Ticket(SQLModel, table=True):
     issued_service: str = Field(max_length=40)
     language: str = Field(max_length=2)
     needs: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The desk features its needs call for, sorted and comma-joined, fixed at issue: the fair
+    # order's SQL compares it as a plain column (rules.requires).
+    requires: str | None = Field(default=None, max_length=80)
     priority: str | None = Field(default=None, max_length=40)
     priority_status: PriorityStatus | None = None
     status: TicketStatus = Field(default=TicketStatus.WAITING)
@@ -113,6 +116,9 @@ class DeskState(SQLModel, table=True):
     open: bool = False
     clerk: str | None = Field(default=None, max_length=80)
     opened_at: datetime | None = None
+    # Open but away (a break): not counted as working by call routing and the estimates.
+    paused_at: datetime | None = None
+    break_reason: str | None = Field(default=None, max_length=40)
 
 
 class AlertStatus(enum.StrEnum):

@@ -6,9 +6,11 @@ Everything here is deterministic and free of I/O so it can be proved by property
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import combinations
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from frontdesk.queue.errors import InvalidTransition
@@ -116,16 +118,81 @@ def order_key(ticket: Ticket) -> tuple:
     return tuple(getattr(ticket, column) for column in ORDER)
 
 
+# A ticket's needs, as the desk features they call for: one canonical text, so the SQL compares
+# a plain column.
+
+
+def requires(needs: Iterable[str], need_features: Mapping[str, str]) -> str | None:
+    """The features `needs` call for, sorted and comma-joined; None when they call for none."""
+    found = sorted({need_features[n] for n in needs if n in need_features})
+    return ",".join(found) or None
+
+
+def required(requires: str | None) -> frozenset[str]:
+    return frozenset(requires.split(",")) if requires else frozenset()
+
+
+class DeskLike(Protocol):
+    """What the routing rules read of a desk (frontdesk.settings.Desk has it)."""
+
+    number: int
+    features: Sequence[str]
+    services: Sequence[str]
+    order: str
+
+
+def reaches(desk: DeskLike, service: str) -> bool:
+    """Whether the desk is sure to come to the service's first visitor: a longest-waiting desk
+    always does; a listed desk only for its first service (behind it, others may keep coming)."""
+    if service not in desk.services:
+        return False
+    return desk.order != "listed" or desk.services[0] == service
+
+
+def passed_over(
+    desk: DeskLike, working: Iterable[DeskLike], features: Iterable[str]
+) -> frozenset[tuple[str, str]]:
+    """The (service, requires) pairs this desk leaves to another desk: visitors of its services
+    whose needs call for a feature it lacks, while a working desk that has them all reaches
+    that service. `features` are those any need can call for; `working` the desks open now and
+    not on a break. With no such desk, the visitor is called here as usual, and the clerk is
+    told what this desk lacks (`lacking`)."""
+    working = [d for d in working if d.number != desk.number]
+    mine = frozenset(desk.features)
+    wanted = sorted(set(features))
+    pairs = set()
+    for size in range(1, len(wanted) + 1):
+        for combo in combinations(wanted, size):
+            if mine.issuperset(combo):
+                continue
+            for service in desk.services:
+                if any(set(combo) <= set(d.features) and reaches(d, service) for d in working):
+                    pairs.add((service, ",".join(combo)))
+    return frozenset(pairs)
+
+
+def lacking(requires: str | None, desk: DeskLike) -> list[str]:
+    """The features a visitor's needs call for that this desk does not have."""
+    return sorted(required(requires) - set(desk.features))
+
+
 @dataclass(frozen=True)
 class Lane:
     """One search a desk makes for its next ticket: the waiting tickets of `services` not sent
-    to another desk, and, with `sent_here`, every ticket sent to this desk by name."""
+    to another desk, and, with `sent_here`, every ticket sent to this desk by name. Tickets
+    not sent anywhere whose (service, requires) is in `passed_over` are left to a capable desk
+    (`passed_over()`); a ticket sent here by name is this desk's whatever its needs."""
 
     services: tuple[str, ...]
     sent_here: bool
+    passed_over: frozenset[tuple[str, str]] = field(default=frozenset())
 
 
-def lanes(desk_services: Sequence[str], order: str) -> list[Lane]:
+def lanes(
+    desk_services: Sequence[str],
+    order: str,
+    passed_over: frozenset[tuple[str, str]] = frozenset(),
+) -> list[Lane]:
     """The searches a desk makes in turn; the first that finds anyone gives the next ticket,
     the earliest in fair order within it.
 
@@ -134,14 +201,17 @@ def lanes(desk_services: Sequence[str], order: str) -> list[Lane]:
     from services it does not list (without that last one they would wait for ever).
     """
     if order == "listed":
-        return [Lane((service,), False) for service in desk_services] + [Lane((), True)]
-    return [Lane(tuple(desk_services), True)]
+        lanes = [
+            Lane((s,), False, frozenset(p for p in passed_over if p[0] == s)) for s in desk_services
+        ]
+        return [*lanes, Lane((), True)]
+    return [Lane(tuple(desk_services), True, passed_over)]
 
 
 def in_lane(ticket: Ticket, lane: Lane, desk_number: int) -> bool:
     sent_here = ticket.target_desk == desk_number
     if ticket.service in lane.services and (ticket.target_desk is None or sent_here):
-        return True
+        return sent_here or (ticket.service, ticket.requires) not in lane.passed_over
     return lane.sent_here and sent_here
 
 
@@ -153,11 +223,15 @@ def is_candidate(ticket: Ticket, desk_number: int, desk_services: Sequence[str])
 
 
 def pick_next(
-    waiting: Iterable[Ticket], desk_number: int, desk_services: Sequence[str], order: str
+    waiting: Iterable[Ticket],
+    desk_number: int,
+    desk_services: Sequence[str],
+    order: str,
+    passed_over: frozenset[tuple[str, str]] = frozenset(),
 ) -> Ticket | None:
     """The ticket a desk must call next (see `lanes`)."""
     candidates = [t for t in waiting if t.status is S.WAITING]
-    for lane in lanes(desk_services, order):
+    for lane in lanes(desk_services, order, passed_over):
         found = [t for t in candidates if in_lane(t, lane, desk_number)]
         if found:
             return min(found, key=order_key)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import ColumnElement, and_, false, or_
+from sqlalchemy import ColumnElement, and_, false, not_, or_, true
 from sqlmodel import col
 
 from frontdesk.queue import rules
@@ -39,10 +39,33 @@ def in_lane(lane: rules.Lane, desk_number: int) -> ColumnElement[bool]:
             else col(Ticket.service).in_(lane.services)
         )
         # With sent_here, tickets of these services sent here are already taken in below.
-        parts.append(service & (unassigned if lane.sent_here else unassigned | sent_here))
+        parts.append(
+            service
+            & (
+                (unassigned & _not_passed_over(lane))
+                if lane.sent_here
+                else (unassigned & _not_passed_over(lane)) | sent_here
+            )
+        )
     if lane.sent_here:
         parts.append(sent_here)
     return or_(*parts) if parts else false()
+
+
+def _not_passed_over(lane: rules.Lane) -> ColumnElement[bool]:
+    """SQL for "(service, requires) not in `lane.passed_over`" (a NULL requires never is)."""
+    if not lane.passed_over:
+        return true()
+    by_service: dict[str, list[str]] = {}
+    for service, requires in sorted(lane.passed_over):
+        by_service.setdefault(service, []).append(requires)
+    left = or_(
+        *(
+            and_(Ticket.service == service, col(Ticket.requires).in_(combos))
+            for service, combos in by_service.items()
+        )
+    )
+    return col(Ticket.requires).is_(None) | not_(left)
 
 
 def in_line(kind: str, key: object) -> ColumnElement[bool]:

@@ -4,9 +4,10 @@ no-show, reinstate, transfer, priority verification. One transaction per call.""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from frontdesk import events as ev
 from frontdesk.queue import errors, rules
@@ -20,11 +21,12 @@ from frontdesk.queue.model import (
     new_ticket_id,
 )
 from frontdesk.services import fair_order
-from frontdesk.services.core import Actor, Core, UnitOfWork
+from frontdesk.services.core import SYSTEM, Actor, Core, UnitOfWork
 from frontdesk.services.views import (
     HELD,
     accepting_tickets,
     call_payload,
+    iso,
     ticket_view,
 )
 from frontdesk.settings import Desk
@@ -104,6 +106,7 @@ def issue_ticket_once(
             issued_service=svc.code,
             language=language,
             needs=sorted(set(needs)),
+            requires=rules.requires(needs, settings.need_features()),
             priority=prio.id if prio else None,
             priority_status=PriorityStatus.DECLARED if prio else None,
             issued_at=uow.now,
@@ -162,12 +165,12 @@ def call_next(core: Core, actor: Actor, desk_number: int) -> dict | None:
     """Call the ticket the rules say is next for this desk; None when nobody waits for it."""
     desk = desk_config(core, desk_number)
     with core.unit_of_work() as uow:
-        claim_desk(uow, desk, actor)
+        state = claim_desk(uow, desk, actor)
         ticket = _next_for(uow, desk)
         if ticket is None:
             uow.commit()
             return None
-        return _call(uow, actor, ticket, desk)
+        return _call(uow, actor, ticket, desk, desk_clerk=_acting_for(state, actor))
 
 
 def call_ticket(core: Core, actor: Actor, ticket_id: str, desk_number: int, reason: str) -> dict:
@@ -176,13 +179,15 @@ def call_ticket(core: Core, actor: Actor, ticket_id: str, desk_number: int, reas
     if reason not in {r.id for r in core.settings.out_of_order_reasons}:
         raise errors.UnknownReason(reason=reason)
     with core.unit_of_work() as uow:
-        claim_desk(uow, desk, actor)
+        state = claim_desk(uow, desk, actor)
         ticket = _ticket(uow, ticket_id)
         rules.check_step(ticket, rules.CALL)
         if ticket.office_day != uow.today:
             raise errors.InvalidTransition(status="from an earlier day", target="called")
         due = _next_for(uow, desk)
-        return _call(uow, actor, ticket, desk, reason=reason, due=due)
+        return _call(
+            uow, actor, ticket, desk, reason=reason, due=due, desk_clerk=_acting_for(state, actor)
+        )
 
 
 def recall(core: Core, actor: Actor, ticket_id: str) -> dict:
@@ -190,6 +195,7 @@ def recall(core: Core, actor: Actor, ticket_id: str) -> dict:
     with core.unit_of_work() as uow:
         ticket = _ticket(uow, ticket_id)
         rules.take_step(ticket, rules.RECALL)
+        owner = check_holder(uow, actor, ticket)
         if ticket.recalls >= core.settings.recall_limit:
             raise errors.RecallLimitReached(limit=core.settings.recall_limit)
         ticket.recalls += 1
@@ -200,6 +206,7 @@ def recall(core: Core, actor: Actor, ticket_id: str) -> dict:
             ticket_id=ticket.id,
             service=ticket.service,
             recalls=ticket.recalls,
+            **owner,
         )
         uow.emit(ev.Event(ev.TICKET_CALLED, call_payload(ticket), (ev.DISPLAYS, ev.STAFF)))
         return _finish_change(uow, core, ticket)
@@ -209,8 +216,12 @@ def start(core: Core, actor: Actor, ticket_id: str) -> dict:
     return _move(core, actor, ticket_id, rules.START, "ticket.started")
 
 
-def finish(core: Core, actor: Actor, ticket_id: str) -> dict:
-    return _move(core, actor, ticket_id, rules.FINISH, "ticket.finished")
+def finish(core: Core, actor: Actor, ticket_id: str, outcome: str | None = None) -> dict:
+    """End the visit, with how it ended when the office lists outcomes (for its reports)."""
+    if outcome is not None and outcome not in {o.id for o in core.settings.finish_outcomes}:
+        raise errors.UnknownOutcome(outcome=outcome)
+    extra = {"outcome": outcome} if outcome is not None else {}
+    return _move(core, actor, ticket_id, rules.FINISH, "ticket.finished", **extra)
 
 
 def no_show(core: Core, actor: Actor, ticket_id: str) -> dict:
@@ -260,6 +271,7 @@ def transfer(
         desk_config(core, desk)
     with core.unit_of_work() as uow:
         ticket = _ticket(uow, ticket_id)
+        owner = check_holder(uow, actor, ticket)
         uow.log(
             "ticket.transferred",
             actor,
@@ -268,6 +280,7 @@ def transfer(
             service=ticket.service,
             to_service=service,
             to_desk=desk,
+            **owner,
         )
         _release(ticket, rules.TRANSFER)
         uow.touch(ticket.service)  # the queue it leaves
@@ -289,6 +302,7 @@ def verify_priority(core: Core, actor: Actor, ticket_id: str, accepted: bool) ->
         # A priority is decided once: a verified one is not taken back, a rejected one stays so.
         if ticket.priority_status is not PriorityStatus.DECLARED:
             raise errors.NoPriorityToVerify()
+        owner = check_holder(uow, actor, ticket)
         desk = ticket.desk
         if accepted:
             rules.take_step(ticket, rules.ACCEPT_PRIORITY)
@@ -301,6 +315,7 @@ def verify_priority(core: Core, actor: Actor, ticket_id: str, accepted: bool) ->
             ticket_id=ticket.id,
             service=ticket.service,
             priority=ticket.priority,
+            **owner,
         )
         if accepted:
             ticket.priority_status = PriorityStatus.VERIFIED
@@ -339,31 +354,94 @@ def _ticket(uow: UnitOfWork, ticket_id: str) -> Ticket:
     return ticket
 
 
-def claim_desk(
-    uow: UnitOfWork, desk: Desk, actor: Actor, *, require_free: bool = True
-) -> DeskState:
-    """Lock the desk (so one desk never calls twice at once), open it, and check it is free."""
+def lock_desk(uow: UnitOfWork, desk: Desk) -> DeskState:
+    """The desk's row, locked for this transaction (made on first use)."""
     uow.session.execute(
         _insert(uow)(DeskState).values(number=desk.number, open=False).on_conflict_do_nothing()
     )
     statement = select(DeskState).where(DeskState.number == desk.number)
     if _postgres(uow):
         statement = statement.with_for_update()
-    state = uow.session.exec(statement).one()
-    if not state.open or state.clerk != actor.name:
+    return uow.session.exec(statement).one()
+
+
+def claim_desk(
+    uow: UnitOfWork,
+    desk: Desk,
+    actor: Actor,
+    *,
+    require_free: bool = True,
+    take_over: bool = False,
+) -> DeskState:
+    """Lock the desk (so one desk never calls twice at once), open it, and check it is free.
+
+    One clerk per open desk: another clerk is refused (`DeskTaken`) until it is closed. A
+    supervisor may act at it, and the log names the desk's clerk; with `take_over` (opening
+    it), the supervisor becomes its clerk. A desk on a break is back at work."""
+    state = lock_desk(uow, desk)
+    other = state.clerk if state.open and state.clerk not in (None, actor.name) else None
+    if other is not None and actor.role not in SUPERVISING:
+        raise errors.DeskTaken(desk=desk.number, clerk=other)
+    if not state.open or (other is not None and take_over):
         state.open, state.clerk, state.opened_at = True, actor.name, uow.now
-        uow.log("desk.opened", actor, desk=desk.number)
-        uow.emit(
-            ev.Event(
-                ev.DESK_CHANGED,
-                {"number": desk.number, "open": True, "clerk": actor.name},
-                (ev.STAFF,),
-            )
-        )
+        state.paused_at = state.break_reason = None
+        if other is None:
+            uow.log("desk.opened", actor, desk=desk.number)
+        else:
+            uow.log("desk.taken_over", actor, desk=desk.number, desk_clerk=other)
+        uow.emit(desk_changed(desk, state))
+    elif state.paused_at is not None:
+        state.paused_at = state.break_reason = None
+        uow.log("desk.resumed", actor, desk=desk.number, **_acting_for(state, actor))
+        uow.emit(desk_changed(desk, state))
+        uow.touch(*desk.services)
     if not require_free:
         return state
     ensure_desk_free(uow, desk.number)
     return state
+
+
+# Who may act on any desk; what they do at another clerk's desk is logged with that clerk.
+SUPERVISING = frozenset({"supervisor", "admin"})
+
+
+def _acting_for(state: DeskState, actor: Actor) -> dict:
+    """{"desk_clerk": name} when the actor acts at a desk another clerk has open."""
+    if state.open and state.clerk not in (None, actor.name):
+        return {"desk_clerk": state.clerk}
+    return {}
+
+
+def check_holder(uow: UnitOfWork, actor: Actor, ticket: Ticket) -> dict:
+    """A desk owns the visitor it holds: only the clerk who has that desk open acts on them; a
+    supervisor may, and gets back what the log should add. A ticket nobody holds is anyone's."""
+    if ticket.status not in rules.HELD or ticket.desk is None:
+        return {}
+    state = uow.session.get(DeskState, ticket.desk)
+    clerk = state.clerk if state is not None and state.open else None
+    if clerk == actor.name:
+        return {}
+    if actor.role in SUPERVISING:
+        return {"desk_clerk": clerk}
+    raise errors.NotYourDesk(ticket=ticket.number, desk=ticket.desk, clerk=clerk or "–")
+
+
+def desk_changed(desk: Desk, state: DeskState | None) -> ev.Event:
+    return ev.Event(ev.DESK_CHANGED, desk_status(desk, state), (ev.STAFF,))
+
+
+def desk_status(desk: Desk, state: DeskState | None) -> dict:
+    """What staff screens know of a desk: open, whose, and whether on a break and why."""
+    is_open = bool(state and state.open)
+    paused = is_open and state.paused_at is not None
+    return {
+        "number": desk.number,
+        "open": is_open,
+        "clerk": state.clerk if is_open else None,
+        "paused": paused,
+        "break_reason": state.break_reason if paused else None,
+        "paused_at": iso(state.paused_at) if paused else None,
+    }
 
 
 def ensure_desk_free(uow: UnitOfWork, desk_number: int) -> None:
@@ -378,19 +456,43 @@ def ensure_desk_free(uow: UnitOfWork, desk_number: int) -> None:
 def _next_for(uow: UnitOfWork, desk: Desk) -> Ticket | None:
     """rules.pick_next, made by the database so that, on PostgreSQL, a row another desk is
     taking right now is skipped rather than waited for or taken twice."""
-    waiting = select(Ticket).where(Ticket.office_day == uow.today, Ticket.status == S.WAITING)
-    for lane in rules.lanes(desk.services, desk.order):
+    return next_for(uow.core, uow.session, uow.today, desk, lock=_postgres(uow))
+
+
+def next_for(
+    core: Core, session: Session, today: date, desk: Desk, *, lock: bool = False
+) -> Ticket | None:
+    """The ticket call-next would bring to this desk now (also the console's "next up")."""
+    passing = passed_over(core, session, desk)
+    waiting = select(Ticket).where(Ticket.office_day == today, Ticket.status == S.WAITING)
+    for lane in rules.lanes(desk.services, desk.order, passing):
         statement = (
             waiting.where(fair_order.in_lane(lane, desk.number))
             .order_by(*fair_order.order_by())
             .limit(1)
         )
-        if _postgres(uow):
+        if lock:
             statement = statement.with_for_update(skip_locked=True)
-        ticket = uow.session.exec(statement).first()
+        ticket = session.exec(statement).first()
         if ticket is not None:
             return ticket
     return None
+
+
+def passed_over(core: Core, session: Session, desk: Desk) -> frozenset[tuple[str, str]]:
+    """rules.passed_over with the desks working now; asks the database only when some other
+    desk has a feature this one lacks and a need calls for."""
+    settings = core.settings
+    features = set(settings.need_features().values())
+    missing = features - set(desk.features)
+    if not any(missing & set(d.features) for d in settings.desks if d is not desk):
+        return frozenset()
+    working = set(
+        session.exec(
+            select(DeskState.number).where(DeskState.open, col(DeskState.paused_at).is_(None))
+        ).all()
+    )
+    return rules.passed_over(desk, [d for d in settings.desks if d.number in working], features)
 
 
 def _call(
@@ -401,12 +503,15 @@ def _call(
     *,
     reason: str | None = None,
     due: Ticket | None = None,
+    desk_clerk: dict | None = None,
 ) -> dict:
     rules.take_step(ticket, rules.CALL)
     ticket.desk = desk.number
     ticket.target_desk = None
     ticket.called_at = uow.now
     ticket.recalls = 0
+    missing = rules.lacking(ticket.requires, desk)
+    context = {**(desk_clerk or {}), **({"desk_lacks": missing} if missing else {})}
     if reason is None:
         uow.log(
             "ticket.called",
@@ -415,6 +520,7 @@ def _call(
             ticket_id=ticket.id,
             service=ticket.service,
             number=ticket.number,
+            **context,
         )
     else:
         uow.log(
@@ -426,6 +532,24 @@ def _call(
             reason=reason,
             number=ticket.number,
             due=due.number if due else None,
+            **context,
+        )
+    declared = uow.settings.priority(ticket.priority) if ticket.priority else None
+    if (
+        declared is not None
+        and not declared.verify
+        and ticket.priority_status is PriorityStatus.DECLARED
+    ):
+        # The office checks no papers for this priority: accepted as the visitor is called.
+        ticket.priority_status = PriorityStatus.VERIFIED
+        uow.log(
+            "priority.verified",
+            SYSTEM,
+            desk=desk.number,
+            ticket_id=ticket.id,
+            service=ticket.service,
+            priority=ticket.priority,
+            unchecked=True,
         )
     uow.emit(ev.Event(ev.TICKET_CALLED, call_payload(ticket), (ev.DISPLAYS, ev.STAFF)))
     return _finish_change(uow, uow.core, ticket)
@@ -438,9 +562,13 @@ def _release(ticket: Ticket, step: rules.Step) -> None:
     ticket.called_at = ticket.started_at = ticket.no_show_at = None
 
 
-def _move(core: Core, actor: Actor, ticket_id: str, step: rules.Step, kind: str) -> dict:
+def _move(
+    core: Core, actor: Actor, ticket_id: str, step: rules.Step, kind: str, **details: object
+) -> dict:
     with core.unit_of_work() as uow:
         ticket = _ticket(uow, ticket_id)
+        rules.check_step(ticket, step)
+        owner = check_holder(uow, actor, ticket)
         rules.take_step(ticket, step)
         target = ticket.status
         if target is S.SERVING:
@@ -449,7 +577,15 @@ def _move(core: Core, actor: Actor, ticket_id: str, step: rules.Step, kind: str)
             ticket.finished_at = uow.now
         elif target is S.NO_SHOW:
             ticket.no_show_at = uow.now
-        uow.log(kind, actor, desk=ticket.desk, ticket_id=ticket.id, service=ticket.service)
+        uow.log(
+            kind,
+            actor,
+            desk=ticket.desk,
+            ticket_id=ticket.id,
+            service=ticket.service,
+            **owner,
+            **details,
+        )
         return _finish_change(uow, core, ticket)
 
 

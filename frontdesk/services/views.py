@@ -144,7 +144,13 @@ def service_loads(
                 recent.setdefault(service, []).append(estimate.RecentCall(issued, called, desk))
                 if query is held_now and desk is not None:
                     holding.add(desk)
-    desk_rows = {d.number: d for d in session.exec(select(DeskState).where(DeskState.open)).all()}
+    # A desk on a break is away: it serves nobody until its clerk is back.
+    desk_rows = {
+        d.number: d
+        for d in session.exec(
+            select(DeskState).where(DeskState.open, col(DeskState.paused_at).is_(None))
+        ).all()
+    }
     priors = _service_priors(core, session, today) if codes else {}
     now = core.clock()
     loads = {}
@@ -248,6 +254,7 @@ def ticket_view(core: Core, session: Session, ticket: Ticket) -> dict:
         "needs": list(ticket.needs),
         "priority": ticket.priority,
         "priority_status": ticket.priority_status.value if ticket.priority_status else None,
+        "desk_lacks": _desk_lacks(settings, ticket),
         "recalls": ticket.recalls,
         "issued_at": iso(ticket.issued_at),
         "called_at": iso(ticket.called_at),
@@ -255,6 +262,15 @@ def ticket_view(core: Core, session: Session, ticket: Ticket) -> dict:
         "finished_at": iso(ticket.finished_at),
         "status_url": status_url(settings, ticket.id),
     }
+
+
+def _desk_lacks(settings: Settings, ticket: Ticket) -> list[str]:
+    """What the visitor's needs call for that the desk holding them lacks: the console's
+    warning, when no desk with it was working to take them."""
+    desk = settings.desk(ticket.desk) if ticket.desk is not None else None
+    if desk is None or ticket.status not in rules.HELD:
+        return []
+    return rules.lacking(ticket.requires, desk)
 
 
 def accepting_tickets(settings: Settings, service: Service, now: datetime, issued: int) -> bool:
@@ -345,6 +361,8 @@ def desks_overview(core: Core, session: Session) -> list[dict]:
                 "features": list(desk.features),
                 "open": bool(state and state.open),
                 "clerk": state.clerk if state else None,
+                "paused": bool(state and state.open and state.paused_at is not None),
+                "break_reason": state.break_reason if state and state.open else None,
                 "ticket": ticket.number if ticket else None,
                 "ticket_id": ticket.id if ticket else None,
                 "ticket_status": ticket.status.value if ticket else None,

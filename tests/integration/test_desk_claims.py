@@ -1,6 +1,6 @@
 """Two clerks (or one clerk in two browser tabs) pressing call-next at the same desk at the same
-instant: exactly one gets a visitor, the other is told the desk is busy, on SQLite and on
-PostgreSQL.
+instant: exactly one gets a visitor, the other is told the desk is busy (the same clerk) or
+taken (a colleague: one clerk per open desk), on SQLite and on PostgreSQL.
 
 Each press is held, once it has claimed the desk, until the other press has claimed it too or a
 few seconds have passed: the widest window two presses can have. The desk's lock must keep the
@@ -63,16 +63,16 @@ def calls_logged(core: Core) -> int:
 
 
 @pytest.mark.parametrize(
-    ("opened_by", "presses"),
+    ("opened_by", "presses", "refusal"),
     [
-        (ANNA, (ANNA, BOB)),  # the desk's clerk and a colleague
-        (ANNA, (ANNA, ANNA)),  # one clerk, two tabs
-        (None, (ANNA, BOB)),  # a closed desk, claimed by both at once
+        (ANNA, (ANNA, BOB), "taken"),  # the desk's clerk and a colleague
+        (ANNA, (ANNA, ANNA), "busy"),  # one clerk, two tabs
+        (None, (ANNA, BOB), "taken"),  # a closed desk, claimed by both at once
     ],
     ids=["clerk-and-colleague", "two-tabs", "closed-desk"],
 )
 def test_two_presses_of_call_next_at_one_desk_call_one_visitor(
-    core, monkeypatch, opened_by, presses
+    core, monkeypatch, opened_by, presses, refusal
 ):
     for _ in range(3):
         tickets.issue_ticket(core, KIOSK, service="ids", language="pl")
@@ -95,6 +95,8 @@ def test_two_presses_of_call_next_at_one_desk_call_one_visitor(
             called = tickets.call_next(core, actor, DESK)
         except errors.DeskBusy:
             return "busy"
+        except errors.DeskTaken:
+            return "taken"
         return called["number"] if called else "nobody"
 
     with ThreadPoolExecutor(max_workers=len(presses)) as pool:
@@ -102,7 +104,7 @@ def test_two_presses_of_call_next_at_one_desk_call_one_visitor(
         outcomes = sorted(f.result(timeout=TIME_LIMIT) for f in futures)
     monkeypatch.undo()
 
-    assert outcomes == ["A001", "busy"], outcomes
+    assert outcomes == ["A001", refusal], outcomes
     assert held_at(core, DESK) == ["A001"]
     assert calls_logged(core) == 1
     with core.reading() as session:

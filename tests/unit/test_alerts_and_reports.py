@@ -132,7 +132,7 @@ def test_the_daily_report_counts_waits_no_shows_out_of_order_calls_and_demands(c
     tickets.finish(core, CLERK, second["id"])
     clock.advance(minutes=5)
     tickets.call_next(core, Actor("bob", "clerk"), 1)
-    tickets.no_show(core, CLERK, first["id"])
+    tickets.no_show(core, Actor("bob", "clerk"), first["id"])
     desks.log_queue_jump_demand(core, CLERK, 2)
     alerts.raise_alert(core, CLERK, desk=2, kind="aggression")
 

@@ -179,6 +179,11 @@ class QueueMachine(RuleBasedStateMachine):
         del self.held[ticket.desk]
         ticket.status, ticket.desk, ticket.no_show_at = S.WAITING, None, None
 
+    def accept_unchecked(self, ticket: Modelled) -> None:
+        """A priority the office does not check is accepted as its visitor is called."""
+        if ticket.priority and not ticket.decided:
+            ticket.verified = not self.office.priority(ticket.priority).verify
+
     def check_fair_call(self, called: Modelled, desk: int, waiting: list[Modelled]) -> None:
         office = self.office
         services = office.desk(desk).services
@@ -268,6 +273,7 @@ class QueueMachine(RuleBasedStateMachine):
         self.check_fair_call(ticket, desk, waiting)
         ticket.status, ticket.desk, ticket.target_desk = S.CALLED, desk, None
         self.held[desk] = ticket.id
+        self.accept_unchecked(ticket)
 
     def _act(self, desk: int, then: str, to_service: str, to_desk: int) -> None:
         """The clerk at a busy desk deals with the visitor they hold."""
@@ -365,13 +371,14 @@ class QueueMachine(RuleBasedStateMachine):
         with self.core.reading() as session:
             entry = session.exec(
                 select(AuditEvent)
-                .where(AuditEvent.ticket_id == ticket.id)
+                .where(AuditEvent.ticket_id == ticket.id, AuditEvent.kind != "priority.verified")
                 .order_by(col(AuditEvent.id).desc())
             ).first()
         assert entry.kind == "ticket.called_out_of_order" and entry.reason == "appointment"
         assert entry.data["due"] == (due.number if due else None)
         ticket.status, ticket.desk, ticket.target_desk = S.CALLED, desk, None
         self.held[desk] = ticket.id
+        self.accept_unchecked(ticket)
 
     @rule(minutes=st.sampled_from([1, 5, 29, 31, 120]))
     def wait(self, minutes):

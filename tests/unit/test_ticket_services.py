@@ -308,8 +308,8 @@ def test_desk_that_holds_a_ticket_cannot_call_another(core):
     tickets.start(core, CLERK, first["id"])
     with pytest.raises(errors.DeskBusy):
         tickets.call_next(core, CLERK, 2)
-    # Another clerk signing in at the busy desk does not free it either.
-    with pytest.raises(errors.DeskBusy):
+    # Another clerk cannot use the desk at all while it is open for anna.
+    with pytest.raises(errors.DeskTaken):
         tickets.call_next(core, BOB, 2)
     assert row(core, second["id"]).status is S.WAITING
     tickets.finish(core, CLERK, first["id"])
