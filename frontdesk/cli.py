@@ -429,3 +429,48 @@ def ticket_preview(number: str, out: str, day) -> None:
         raise click.ClickException("[printer] mode is text: the bytes hold no image to show")
     image.save(out, "PNG")
     click.echo(f"{out}: {image.width}×{image.height} dots from {len(data)} bytes")
+
+
+@cli.group("privacy")
+def privacy_group() -> None:
+    """Personal data: the purge after retention_days, export and erasure by e-mail address."""
+
+
+@privacy_group.command("purge")
+def privacy_purge() -> None:
+    """Erase now what is older than retention_days (the server also does this every hour)."""
+    from frontdesk.services import privacy
+
+    done = privacy.purge(_core(), ADMIN_CLI)
+    click.echo(
+        f"Erased personal data of office days before {done['before']}: "
+        f"{done['contacts']} addresses, {done['follow_ups']} follow-ups, "
+        f"{done['messages']} messages, the needs and priorities of {done['tickets']} tickets."
+    )
+
+
+@privacy_group.command("export")
+@click.option("--email", required=True, help="The visitor's e-mail address.")
+def privacy_export(email: str) -> None:
+    """Print, as JSON, everything kept about the visitor with this address."""
+    import json
+
+    from frontdesk.services import privacy
+
+    click.echo(json.dumps(privacy.export(_core(), email), ensure_ascii=False, indent=2))
+
+
+@privacy_group.command("erase")
+@click.option("--email", required=True, help="The visitor's e-mail address.")
+def privacy_erase(email: str) -> None:
+    """Erase now everything kept about the visitor with this address."""
+    from frontdesk.services import privacy
+
+    done = privacy.erase(_core(), ADMIN_CLI, email)
+    if not done["contacts"]:
+        click.echo("Nothing is kept under this address.")
+        return
+    click.echo(
+        f"Erased {done['contacts']} addresses, {done['follow_ups']} follow-ups, "
+        f"{done['messages']} messages, the needs and priorities of {done['tickets']} tickets."
+    )

@@ -24,6 +24,10 @@ ALERT_RESOLVED = "alert.resolved"
 PRINTER_STATUS = "printer.status"
 OFFICE_MESSAGE = "office.message"  # the line a supervisor sets for the hall displays
 DISPLAYS_STATUS = "displays.status"  # which hall displays are connected, for staff
+# Whether messages to visitors are going out; to supervisors, on every change of that.
+MAIL_STATUS = "mail.status"
+# Internal: a change wrote a message to the outbox, so the sender should look now.
+MAIL_QUEUED = "mail.queued"
 # Sent by a display, answered at once: a display whose heartbeat goes unanswered reconnects.
 HEARTBEAT = "heartbeat"
 

@@ -205,6 +205,33 @@ class Limits(_Frozen):
         return value
 
 
+class Mail(_Frozen):
+    """The SMTP server messages to visitors go through. The password is read from the
+    environment variable named here, never from this file."""
+
+    # None: no mail server, so the kiosk offers no address step and nothing is queued.
+    host: str | None = None
+    port: int = Field(default=587, ge=1, le=65535)
+    # starttls: upgrade a plain connection (port 587); tls: TLS from the first byte (465);
+    # none: only for a relay on this machine.
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    user: str | None = None
+    password_env: str = "FRONTDESK_SMTP_PASSWORD"
+    sender: str = Field(default="", max_length=254)
+    timeout_seconds: float = Field(default=20, gt=0, le=120)
+    # "Your turn is near" goes when this many people (or fewer) are ahead.
+    near_people_ahead: int = Field(default=3, ge=1, le=50)
+
+    @model_validator(mode="after")
+    def _sender_with_host(self) -> Mail:
+        if self.host and "@" not in self.sender:
+            raise ValueError("sender: the From address (e.g. kolejka@um.warszawa.pl) is required")
+        return self
+
+    def password(self) -> str | None:
+        return os.environ.get(self.password_env) or None
+
+
 class Display(_Frozen):
     """A hall display that shows only some services (a floor, a wing). Bound to the name its
     token was made with, so moving the screen elsewhere keeps what it shows."""
@@ -239,6 +266,7 @@ class Settings(_Frozen):
     message_queue_url: str | None = None
     queue_update_seconds: float = Field(default=1.0, ge=0.05, le=30)
     printer: Printer = Printer()
+    mail: Mail = Mail()
     kiosk: Kiosk = Kiosk()
     limits: Limits = Limits()
     # Reverse proxies in front that set X-Forwarded-For/-Proto/-Host: trusted only this far,

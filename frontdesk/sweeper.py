@@ -1,14 +1,19 @@
-"""Timed duties of the server: escalate unanswered alerts, flag long waits."""
+"""Timed duties of the server: escalate unanswered alerts, flag long waits, erase personal data
+past retention_days."""
 
 from __future__ import annotations
 
 import threading
+import time
 
 from flask import Flask
 
-from frontdesk.services import alerts
+from frontdesk.services import alerts, privacy
+from frontdesk.services.core import SYSTEM
 
 INTERVAL_SECONDS = 5
+# The purge works by office day, so once an hour is on time; it is also run at start.
+PURGE_SECONDS = 3600
 
 
 class Sweeper:
@@ -17,6 +22,7 @@ class Sweeper:
         self.interval = interval
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._purged_at: float | None = None
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="frontdesk-sweeper", daemon=True)
@@ -32,6 +38,9 @@ class Sweeper:
         with self.app.app_context():
             alerts.escalate_due(core)
             alerts.raise_long_wait_alerts(core)
+            if self._purged_at is None or time.monotonic() - self._purged_at >= PURGE_SECONDS:
+                privacy.purge(core, SYSTEM)
+                self._purged_at = time.monotonic()
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):

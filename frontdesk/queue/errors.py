@@ -136,3 +136,39 @@ class UnknownIncident(NotFound):
 class IncidentReadOnly(DomainError):
     code = "incident_read_only"
     status = 403
+
+
+class InvalidEmail(InvalidInput):
+    code = "invalid_email"
+
+
+class ConsentMissing(InvalidInput):
+    """An address is kept only with the visitor's consent to the notice shown beside it."""
+
+    code = "consent_missing"
+
+
+class MailUnavailable(DomainError):
+    """The office has no mail server configured, so no address is taken."""
+
+    code = "mail_unavailable"
+
+
+class TicketNotLive(DomainError):
+    """A finished or past ticket: nothing more will be sent about it."""
+
+    code = "ticket_not_live"
+
+
+class NoContact(DomainError):
+    code = "no_contact"
+
+
+class UnknownFollowUp(NotFound):
+    code = "unknown_follow_up"
+
+
+class FollowUpTooLate(InvalidInput):
+    """A promise due after the retention: the address would be erased before it is kept."""
+
+    code = "follow_up_too_late"

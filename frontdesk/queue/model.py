@@ -219,3 +219,75 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime
     revoked: bool = False
+
+
+# Personal data. Kept apart from the append-only log, which holds only ids and facts, so that
+# all of it can be erased after retention_days or on the visitor's request (docs/privacy.md).
+
+
+class Contact(SQLModel, table=True):
+    """The e-mail address a visitor gave for written contact, with their consent."""
+
+    ticket_id: str = Field(primary_key=True, max_length=32)
+    # The visit's day: what retention_days counts from.
+    office_day: date = Field(index=True)
+    email: str = Field(max_length=254, index=True)
+    language: str = Field(max_length=2)
+    consented_at: datetime
+    updated_at: datetime
+    # "Your turn is near" goes once per ticket, however the queue moves afterwards.
+    near_sent: bool = False
+
+
+class FollowUpStatus(enum.StrEnum):
+    OPEN = "open"
+    DONE = "done"
+
+
+class FollowUp(SQLModel, table=True):
+    """What the office promised a visitor at the desk, and by when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: str = Field(max_length=32, index=True)
+    office_day: date = Field(index=True)
+    desk: int | None = None
+    promise: str = Field(max_length=2000)
+    due: date
+    status: FollowUpStatus = Field(default=FollowUpStatus.OPEN, index=True)
+    created_by: str = Field(max_length=80)
+    created_at: datetime
+    done_by: str | None = Field(default=None, max_length=80)
+    done_at: datetime | None = None
+
+
+class MailStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    # No longer true when it could finally go (a "near" message for a ticket already called).
+    STALE = "stale"
+    # The mail server refused it for good (an address that does not exist): not retried.
+    REFUSED = "refused"
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message to send, written in the same transaction as the change that causes it. Its
+    Message-ID is fixed then, so a resend after a crash is recognisably the same message."""
+
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: str = Field(max_length=200, unique=True)
+    office_day: date = Field(index=True)
+    ticket_id: str | None = Field(default=None, max_length=32, index=True)
+    kind: str = Field(max_length=20)
+    recipient: str = Field(max_length=254)
+    language: str = Field(max_length=2)
+    # What the template needs, fixed at the moment of the change (number, desk, estimate...).
+    params: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: MailStatus = Field(default=MailStatus.PENDING)
+    created_at: datetime
+    attempts: int = 0
+    # When a sender may take it next: after a backoff, or once another sender's claim lapses.
+    next_attempt_at: datetime
+    last_error: str | None = Field(default=None, max_length=500)
+    sent_at: datetime | None = None

@@ -20,7 +20,7 @@ from frontdesk.queue.model import (
     TicketStatus,
     new_ticket_id,
 )
-from frontdesk.services import fair_order
+from frontdesk.services import contact, fair_order
 from frontdesk.services.core import SYSTEM, Actor, Core, UnitOfWork
 from frontdesk.services.views import (
     HELD,
@@ -121,8 +121,6 @@ def issue_ticket_once(
             service=svc.code,
             number=ticket.number,
             language=language,
-            needs=ticket.needs,
-            priority=ticket.priority,
         )
         view = ticket_view(core, uow.session, ticket)
         uow.emit(ev.Event(ev.TICKET_ISSUED, view, (ev.STAFF,), meta={"print": print_ticket}))
@@ -314,7 +312,6 @@ def verify_priority(core: Core, actor: Actor, ticket_id: str, accepted: bool) ->
             desk=desk,
             ticket_id=ticket.id,
             service=ticket.service,
-            priority=ticket.priority,
             **owner,
         )
         if accepted:
@@ -548,9 +545,9 @@ def _call(
             desk=desk.number,
             ticket_id=ticket.id,
             service=ticket.service,
-            priority=ticket.priority,
             unchecked=True,
         )
+    contact.on_call(uow, ticket, desk)
     uow.emit(ev.Event(ev.TICKET_CALLED, call_payload(ticket), (ev.DISPLAYS, ev.STAFF)))
     return _finish_change(uow, uow.core, ticket)
 

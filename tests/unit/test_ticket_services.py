@@ -569,7 +569,9 @@ def test_issue_records_language_needs_and_declared_priority(core):
     assert issued["status"] == "waiting" and issued["position"] == 1
     [entry] = audit(core, kind="ticket.issued")
     assert entry.actor == "kiosk:hall-kiosk"
-    assert entry.data["number"] == "A001" and entry.data["priority"] == "card"
+    assert entry.data["number"] == "A001"
+    # What the visitor declared stays on the ticket, where it can be erased, not in the log.
+    assert "priority" not in entry.data and "needs" not in entry.data
 
 
 # Estimates
