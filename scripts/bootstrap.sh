@@ -37,7 +37,8 @@ done < <(find frontdesk/translations -name '*.po' 2>/dev/null)
 
 # The display's spoken calls: clips made here, offline, so the hall hears calls without the
 # internet or a browser voice (display/audio.py).
-if command -v dpkg-query >/dev/null; then
+# FRONTDESK_NO_APT=1 (make test-unit): the venv only, no system packages.
+if [ "${FRONTDESK_NO_APT:-}" != 1 ] && command -v dpkg-query >/dev/null; then
     apt_ensure espeak-ng sox libsox-fmt-base
 fi
 if command -v espeak-ng >/dev/null && command -v sox >/dev/null; then

@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
 from frontdesk.api import openapi
 from tests.support.served import OfficeFolder, Server
 
-EXAMPLES = int(os.environ.get("FRONTDESK_FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("FRONTDESK_FUZZ_EXAMPLES", "10"))
 SEED = os.environ.get("FRONTDESK_FUZZ_SEED")
 PASSWORD = "fuzz-test-password"
 CALLERS = ("anonymous", "kiosk", "display", "clerk", "supervisor")
