@@ -83,6 +83,10 @@ class FrontdeskNamespace(Namespace):
 
     def on_connect(self, auth: dict | None = None):
         token = auth.get("token") if isinstance(auth, dict) else None
+        header = request.headers.get("Authorization", "")
+        if token is None and header.lower().startswith("bearer "):
+            # As over HTTP: a wrong token is refused, never taken for a member of the public.
+            token = header[7:].strip()
         if token is not None:
             actor = staff.token_actor(self.core(), str(token))
             if actor is None:

@@ -52,6 +52,7 @@ class Screen:
         *,
         token: str | None = None,
         cookie: str | None = None,
+        headers: dict[str, str] | None = None,
         inspect: Callable[[str, Any], Any] | None = None,
     ):
         self._events: list[Received] = []
@@ -63,7 +64,7 @@ class Screen:
             url,
             transports=["websocket"],
             auth={"token": token} if token is not None else None,
-            headers={"Cookie": f"session={cookie}"} if cookie else {},
+            headers={**(headers or {}), **({"Cookie": f"session={cookie}"} if cookie else {})},
             wait_timeout=WAIT,
         )
         self.state = self.wait_for("state").data
@@ -192,6 +193,29 @@ def test_a_signed_in_clerk_gets_desks_and_alerts_in_the_snapshot(session_cookie,
     assert clerk.state["alerts"] == []
     assert [d["number"] for d in clerk.state["desks"]] == [1, 2, 3, 4]
     assert "calls" in clerk.state and "services" in clerk.state
+
+
+def test_a_bad_bearer_header_is_refused_not_taken_for_the_public(live_server):
+    client = socketio.Client(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(
+            live_server.url,
+            transports=["websocket"],
+            headers={"Authorization": "Bearer not-a-token"},
+            wait_timeout=WAIT,
+        )
+    assert not client.connected
+
+
+def test_a_device_token_in_the_bearer_header_connects_as_that_device(
+    screens, credentials, kiosk, clerk
+):
+    display = screens(headers={"Authorization": f"Bearer {credentials.display_token}"})
+    kiosk()
+    assert clerk.post(f"{API}/desks/2/call-next").status_code == 200
+
+    # Calls go to displays and staff only: hearing one proves the header made it a display.
+    assert display.wait_for("ticket.called").data["number"] == "A001"
 
 
 def test_an_anonymous_screen_gets_the_public_snapshot(screens):
