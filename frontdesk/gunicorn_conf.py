@@ -24,15 +24,20 @@ errorlog = "-"
 
 
 def post_worker_init(worker):
-    """Each worker runs the timed duties (alert escalation, long-wait alerts). They are safe
-    to run in several workers at once: the database decides who escalates what."""
+    """Each worker runs the timed duties (alert escalation, long-wait alerts, the purge of
+    personal data) and a mail sender. They are safe to run in several workers at once: the
+    database decides who escalates what, and who sends which message."""
+    from frontdesk.mail import MailSender
     from frontdesk.sweeper import Sweeper
 
     worker.frontdesk_sweeper = Sweeper(worker.wsgi)
     worker.frontdesk_sweeper.start()
+    worker.frontdesk_mail = MailSender(worker.wsgi)
+    worker.frontdesk_mail.start()
 
 
 def worker_exit(server, worker):
-    sweeper = getattr(worker, "frontdesk_sweeper", None)
-    if sweeper is not None:
-        sweeper.stop()
+    for duty in ("frontdesk_mail", "frontdesk_sweeper"):
+        running = getattr(worker, duty, None)
+        if running is not None:
+            running.stop()

@@ -192,6 +192,9 @@ ROUTE_LIMITS: dict[str, tuple[str, Callable[[], str], bool, list[str] | None]] =
     "api.issue": ("ticket_issue", _issuer_key, False, None),
     "api.ticket": ("ticket_lookup", get_remote_address, False, None),
     "api.cancel": ("ticket_lookup", get_remote_address, False, None),
+    "api.get_contact": ("ticket_lookup", get_remote_address, False, None),
+    "api.set_contact": ("ticket_lookup", get_remote_address, False, None),
+    "api.remove_contact": ("ticket_lookup", get_remote_address, False, None),
     "pages.ticket_page": ("ticket_lookup", get_remote_address, False, None),
 }
 

@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     from frontdesk.app import create_app
+    from frontdesk.mail import MailSender
     from frontdesk.security import MissingSecretKey
     from frontdesk.settings import ConfigError
     from frontdesk.sweeper import Sweeper
@@ -41,6 +42,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     sweeper = Sweeper(app)
     sweeper.start()
+    mail = MailSender(app)
+    mail.start()
     print(f"frontdesk serving on http://{args.host}:{args.port} (gevent)", flush=True)
     # gevent's WSGI server, as Flask-SocketIO's own run() builds it, with WebSockets through
     # simple-websocket, but with Nagle's algorithm off: pywsgi writes headers and body
@@ -50,6 +53,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         server.serve_forever()
     finally:
+        mail.stop()
         sweeper.stop()
 
 

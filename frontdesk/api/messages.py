@@ -48,6 +48,15 @@ MESSAGES = {
     "alert_closed": N_("This alert is already closed."),
     "unknown_incident": N_("There is no such incident report."),
     "incident_read_only": N_("You may read this incident report but not change it."),
+    "invalid_email": N_("This does not look like an e-mail address. Please check it."),
+    "consent_missing": N_("We can keep the address only if you agree to the notice."),
+    "mail_unavailable": N_("This office does not send e-mail."),
+    "ticket_not_live": N_("This ticket is no longer in the queue."),
+    "no_contact": N_("No e-mail address was given for this ticket."),
+    "unknown_follow_up": N_("There is no such follow-up."),
+    "follow_up_too_late": N_(
+        "The visitor's data is erased on %(date)s: promise a date before that."
+    ),
     "unauthorized": N_("Please sign in."),
     "forbidden": N_("Your role does not allow this."),
     "bad_credentials": N_("Wrong user name or password."),

@@ -160,6 +160,49 @@ OPERATIONS = [
         200,
     ),
     (
+        "/tickets/{id}/contact",
+        "get",
+        "The e-mail address given for the ticket (or null)",
+        "holder of the id",
+        None,
+        200,
+    ),
+    (
+        "/tickets/{id}/contact",
+        "put",
+        "Give or correct the e-mail address, with consent; the ticket is sent to it",
+        "holder of the id",
+        schemas.ContactAddress,
+        200,
+    ),
+    (
+        "/tickets/{id}/contact",
+        "delete",
+        "Withdraw the address; unsent messages to it are dropped",
+        "holder of the id",
+        None,
+        204,
+    ),
+    (
+        "/tickets/{id}/follow-ups",
+        "post",
+        "Record what was promised and by when",
+        "staff",
+        schemas.FollowUpBody,
+        201,
+    ),
+    ("/follow-ups", "get", "The office's open follow-ups, soonest due first", "staff", None, 200),
+    ("/follow-ups/{id}/done", "post", "Mark a follow-up done", "staff", None, 200),
+    (
+        "/tickets/{id}/summary",
+        "post",
+        "E-mail the visitor a written summary in their language",
+        "staff",
+        schemas.Summary,
+        202,
+    ),
+    ("/mail/status", "get", "Whether messages to visitors are going out", "supervisor", None, 200),
+    (
         "/reports/daily",
         "get",
         "The day's figures (JSON, or CSV with Accept: text/csv)",
@@ -223,7 +266,7 @@ def document() -> dict:
                 "required": True,
                 "schema": (
                     {"type": "integer", "minimum": 0, "maximum": MAX_ID}
-                    if name == "desk" or path.startswith(("/alerts", "/incidents"))
+                    if name == "desk" or path.startswith(("/alerts", "/incidents", "/follow-ups"))
                     else {"type": "string", "pattern": f"^{TicketIdConverter.regex}$"}
                 ),
             }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import TypeVar
 
 from flask import request
@@ -65,6 +66,21 @@ class Finish(Body):
 
 class DeskBreak(Body):
     reason: str | None = Field(default=None, max_length=40)
+
+
+class ContactAddress(Body):
+    email: str = Field(max_length=254)
+    # The visitor accepted the consent and retention notice shown beside the address field.
+    consent: bool
+
+
+class FollowUpBody(Body):
+    promise: str = Field(min_length=1, max_length=2000)
+    due: date = Field(strict=False)
+
+
+class Summary(Body):
+    text: str = Field(min_length=1, max_length=4000)
 
 
 class PriorityCheck(Body):
