@@ -13,7 +13,7 @@
   const silentBox = document.getElementById("alert-silent");
   const kinds = [...panel.querySelectorAll("button[data-kind]")];
   const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, key) => values[key] ?? "");
-  const clock = new Intl.DateTimeFormat(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
+  const clock = new Intl.DateTimeFormat(document.documentElement.lang, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
   const mine = new Map(); // alert id -> alert, for the alerts of this desk still open
   let sending = false;
   const newest = () => [...mine.values()].sort((a, b) => (a.raised_at < b.raised_at ? 1 : -1))[0];
@@ -48,8 +48,10 @@
   function closed(alert) {
     mine.delete(alert.id);
     if (!alert.silent) { banner.hidden = true; fd.text(banner, ""); }
-    quiet.replaceChildren();
+    // A blank line, not an empty one: the line keeps its height, so nothing below it moves.
+    quiet.replaceChildren("\u00a0");
     if (alert.incident_id) {
+      quiet.replaceChildren();
       const link = document.createElement("a");
       link.href = `/supervisor/incidents/${alert.incident_id}`;
       link.textContent = alert.silent ? `✓ ${text.report}` : `${text.resolved} ${text.report}`;

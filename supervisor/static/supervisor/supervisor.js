@@ -7,7 +7,7 @@
   const message = document.getElementById("message");
   const alerts = new Map();
   const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, key) => values[key] ?? "");
-  const clock = new Intl.DateTimeFormat(root.lang, { hour: "2-digit", minute: "2-digit", timeZone: text.timezone });
+  const clock = new Intl.DateTimeFormat(root.lang, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: text.timezone });
 
   // Sound. Browsers play nothing until the page has been touched once, so the tablet asks
   // for that tap and shows plainly whether sound is on. A new alert chimes, an escalated one
@@ -94,7 +94,9 @@
     return desk == null ? text.no_desk : `${desk} · ${text.desk_names[desk] || ""}`.replace(/ · $/, "");
   }
   function renderAlerts() {
-    const open = [...alerts.values()].sort((a, b) => (a.raised_at < b.raised_at ? 1 : -1));
+    // Most urgent first: escalated and unanswered, then unanswered, then those being handled.
+    const urgency = (a) => (a.status === "raised" ? (a.escalated_at ? 0 : 1) : 2);
+    const open = [...alerts.values()].sort((a, b) => urgency(a) - urgency(b) || (a.raised_at < b.raised_at ? 1 : -1));
     // Keep a keyboard user's place: the alert that had focus gets it back after the redraw.
     const focused = document.activeElement && document.activeElement.closest("#alerts li");
     document.getElementById("no-alerts").hidden = open.length > 0;
