@@ -49,10 +49,10 @@ def follow_ups(actor: Actor):
     return jsonify({"follow_ups": contact.open_follow_ups(core())})
 
 
-@bp.post("/follow-ups/<id:follow_up_id>/done")
+@bp.post("/follow-ups/<id:id>/done")
 @requires(*STAFF)
-def close_follow_up(follow_up_id: int, actor: Actor):
-    return jsonify(contact.close_follow_up(core(), actor, follow_up_id))
+def close_follow_up(id: int, actor: Actor):  # noqa: A002  (the OpenAPI path names it id)
+    return jsonify(contact.close_follow_up(core(), actor, id))
 
 
 @bp.post("/tickets/<ticket_id:ticket_id>/summary")

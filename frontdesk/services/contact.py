@@ -329,7 +329,7 @@ def _stale(uow: UnitOfWork, message: OutboxMessage) -> bool:
     return ticket.status is not TicketStatus.CALLED or ticket.desk != message.params.get("desk")
 
 
-def mark_sent(core: Core, message_id: int) -> None:
+def mark_sent(core: Core, message_id: int | None) -> None:
     with core.unit_of_work() as uow:
         message = uow.session.get(OutboxMessage, message_id)
         if message is not None and message.status is MailStatus.PENDING:
@@ -339,7 +339,7 @@ def mark_sent(core: Core, message_id: int) -> None:
         uow.commit()
 
 
-def mark_failed(core: Core, message_id: int, error: str, *, permanent: bool = False) -> None:
+def mark_failed(core: Core, message_id: int | None, error: str, *, permanent: bool = False) -> None:
     """A failed attempt: tried again after a backoff that doubles up to 15 minutes, or, when the
     server refused the message for good, not again."""
     with core.unit_of_work() as uow:
@@ -365,7 +365,7 @@ def mail_status(core: Core) -> dict:
         pending = session.exec(
             select(
                 func.count(),
-                func.count(OutboxMessage.last_error),
+                func.count(col(OutboxMessage.last_error)),
                 func.min(OutboxMessage.created_at),
             ).where(OutboxMessage.status == MailStatus.PENDING)
         ).one()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import String, cast, delete, func, or_, update
+from sqlalchemy import CursorResult, String, cast, delete, func, or_, update
 from sqlmodel import col, select
 
 from frontdesk.queue.model import Contact, FollowUp, OutboxMessage, Ticket
@@ -36,7 +36,7 @@ def purge(core: Core, actor: Actor) -> dict:
             "tickets": _blank_tickets(uow, col(Ticket.office_day) < keep_from),
         }
         if any(erased.values()):
-            uow.log("privacy.purged", actor, before=keep_from.isoformat(), **erased)
+            uow.log("privacy.purged", actor, before=keep_from.isoformat(), erased=erased)
             uow.commit()
     return {"before": keep_from.isoformat(), **erased}
 
@@ -117,7 +117,7 @@ def erase(core: Core, actor: Actor, email: str) -> dict:
             "tickets": _blank_tickets(uow, col(Ticket.id).in_(ticket_ids)),
         }
         # Counts only: the log must not say whose data it was.
-        uow.log("privacy.erased", actor, **erased)
+        uow.log("privacy.erased", actor, erased=erased)
         uow.commit()
     return erased
 
@@ -127,7 +127,8 @@ def _same_address(email: str):
 
 
 def _delete(uow: UnitOfWork, table, condition) -> int:
-    return uow.session.execute(delete(table).where(condition)).rowcount
+    result: CursorResult = uow.session.execute(delete(table).where(condition))  # type: ignore[assignment]
+    return result.rowcount
 
 
 def _blank_tickets(uow: UnitOfWork, condition) -> int:
@@ -138,9 +139,10 @@ def _blank_tickets(uow: UnitOfWork, condition) -> int:
         col(Ticket.requires).is_not(None),
         cast(Ticket.needs, String) != "[]",
     )
-    return uow.session.execute(
+    result: CursorResult = uow.session.execute(  # type: ignore[assignment]
         update(Ticket)
         .where(condition, declared)
         .values(needs=[], requires=None, priority=None)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    return result.rowcount
