@@ -70,15 +70,15 @@ def test_clerk_calls_finishes_and_alerts_from_the_desk_console(
     expect(desk.get_by_role("button", name="Finish")).to_be_enabled()
 
     desk.get_by_role("button", name="Finish").click()
-    expect(desk.locator("#number")).to_have_text("–")
+    expect(desk.locator("#visitor-empty")).to_be_visible()
     expect(desk.get_by_role("button", name="Finish")).to_be_disabled()
 
     desk.get_by_role("button", name="Call next").click()
-    expect(desk.get_by_role("status")).to_have_text("Nobody is waiting for this desk.")
-    expect(desk.locator("#number")).to_have_text("–")
+    expect(desk.locator("#message")).to_have_text("Nobody is waiting for this desk.")
+    expect(desk.locator("#visitor-empty")).to_be_visible()
 
-    desk.get_by_role("button", name="Alert supervisor").click()
-    expect(desk.get_by_role("status")).to_have_text("The supervisor has been alerted.")
+    desk.locator("#alert-panel").get_by_role("button", name="Aggression").click()
+    expect(desk.locator("#alert-banner")).to_contain_text("Help is called")
     state = staff_api("marek").get("/state")
     assert state.status_code == 200, state.text
     [alert] = state.json()["alerts"]
@@ -101,8 +101,9 @@ def test_supervisor_sees_a_clerks_alert_live_and_acknowledges_it(
     wait_until_live(desk)
     desk.get_by_label("Desk", exact=True).select_option("2")
     # Long-wait alerts are the system's to raise, not a choice at the desk.
-    expect(desk.get_by_label("Alert kind").locator("option")).to_have_text(["Aggression"])
-    desk.get_by_role("button", name="Alert supervisor").click()
+    kinds = desk.locator("#alert-panel button[data-kind]")
+    expect(kinds).to_have_text(["Aggression"])
+    kinds.first.click()
 
     alert = tablet.locator("#alerts li")
     expect(alert).to_have_count(1)
