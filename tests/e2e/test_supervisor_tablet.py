@@ -11,8 +11,10 @@ import pytest
 from PIL import Image, ImageChops
 from playwright.sync_api import expect
 
-from frontdesk.services import alerts, staff
+from frontdesk.services import alerts, staff, tickets
+from frontdesk.services.core import Actor
 from tests.e2e.conftest import assert_accessible, issue_ticket, sign_in_page, wait_until_live
+from tests.support.core import KIOSK
 from tests.support.web import ADMIN, PASSWORD
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -203,15 +205,33 @@ def test_resolving_opens_the_prefilled_report_both_complete_it_and_it_is_listed(
     assert_accessible(tablet)
 
 
+def a_morning(core, clock) -> None:
+    """A few hours of one desk's work, so the charts have something to show."""
+    clerk = Actor("anna", "clerk")
+    for hour, arrivals in enumerate((3, 5, 4, 2)):
+        for n in range(arrivals):
+            tickets.issue_ticket(core, KIOSK, service="cars" if n % 2 else "ids", language="pl")
+            clock.advance(minutes=50 // arrivals)
+        for _ in range(arrivals - 1):
+            called = tickets.call_next(core, clerk, 1)
+            if called is None:
+                break
+            clock.advance(minutes=3)
+            tickets.finish(core, clerk, called["id"])
+        clock.advance(minutes=10 - hour)
+    raised = alerts.raise_alert(core, clerk, desk=1, kind="aggression")
+    alerts.resolve(core, Actor("marek", "supervisor"), raised["id"])
+
+
 def test_the_board_follows_a_call_and_the_reports_page_draws_the_day(
-    new_context, live_server, credentials, staff_api, clock
+    new_context, live_server, credentials, staff_api, clock, web_core
 ):
     tablet = tablet_of(new_context, "marek", viewport=PORTRAIT)
     issue_ticket(live_server, credentials.kiosk_token, service="cars")
     issue_ticket(live_server, credentials.kiosk_token)
     clerk = staff_api("anna")
     assert clerk.post("/desks/1/open").status_code == 200
-    assert clerk.post("/desks/1/call-next").status_code == 200
+    called = clerk.post("/desks/1/call-next").json()
     row = tablet.locator("#desks tr[data-desk='1']")
     expect(row).to_contain_text("anna")
     expect(row).to_contain_text("Called A001")
@@ -219,9 +239,11 @@ def test_the_board_follows_a_call_and_the_reports_page_draws_the_day(
     assert_accessible(tablet)
     tablet.screenshot(path=str(SCREENSHOTS / "supervisor-board-portrait.png"), full_page=True)
 
+    assert staff_api("anna").post(f"/tickets/{called['id']}/finish").status_code == 200
+    a_morning(web_core, clock)
     tablet.set_viewport_size(LANDSCAPE)
     tablet.goto("/supervisor/reports")
-    expect(tablet.locator("#totals")).to_contain_text("2")
+    expect(tablet.locator("#totals dd").first).to_have_text("16")
     expect(tablet.locator(".chart svg")).to_have_count(4)
     assert_accessible(tablet)
     tablet.screenshot(path=str(SCREENSHOTS / "supervisor-reports-landscape.png"), full_page=True)
