@@ -97,14 +97,15 @@ def _load_queries(codes: tuple[str, ...]) -> tuple[Select, Select, Select]:
     )
 
 
-# Per database: (office day, service -> its prior). The event log of past days does not change
-# during a day, so it is read on the day's first estimate only.
+# Per database: (office day, service -> its prior, the settings used). The event log of past
+# days does not change during a day, so it is read on the day's first estimate only.
 _priors: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _service_priors(core: Core, session: Session, today: date) -> dict[str, estimate.Prior]:
     cached = _priors.get(core.db)
-    if cached is not None and cached[0] == today:
+    # Settings reloaded mid-day may change a service's expected_minutes.
+    if cached is not None and cached[0] == today and cached[2] is core.settings:
         return cached[1]
     rows = session.exec(
         select(AuditEvent.office_day, AuditEvent.service, AuditEvent.desk, AuditEvent.at).where(
@@ -120,7 +121,7 @@ def _service_priors(core: Core, session: Session, today: date) -> dict[str, esti
         s.code: estimate.prior_from_history(days.get(s.code, {}).values(), s.expected_minutes)
         for s in core.settings.services
     }
-    _priors[core.db] = (today, priors)
+    _priors[core.db] = (today, priors, core.settings)
     return priors
 
 
