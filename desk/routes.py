@@ -87,6 +87,5 @@ def _console_config(settings: Settings, ui: str) -> dict:
             "queue_jump_logged": _("Logged. Say it calmly, and show the rules:"),
             "priority_rules": _("Who goes earlier, and by how much:"),
             "desks_open": _("Desks working: {n}"),
-            "in_turn": _("the visitor who is due"),
         },
     }
