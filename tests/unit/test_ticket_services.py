@@ -644,6 +644,30 @@ def test_estimates_for_a_long_queue_cost_the_same_queries_as_for_a_short_one(cor
     assert statements() == short
 
 
+def test_wait_estimate_starts_the_day_from_the_offices_past_calls(core, clock):
+    # Yesterday desk 1 called an ids visitor every 20 minutes, not the configured 6.
+    yesterday = clock.now - timedelta(days=1)
+    with core.db.session(write=True) as session:
+        for i in range(12):
+            at = yesterday + timedelta(minutes=20 * i)
+            session.add(
+                AuditEvent(
+                    at=at,
+                    office_day=at.date(),
+                    kind="ticket.called",
+                    actor="clerk:ala",
+                    desk=1,
+                    service="ids",
+                )
+            )
+        session.commit()
+    for _ in range(4):
+        last = issue(core)
+    # The median of yesterday (20) and the configured figure (6) as one more day: 13 minutes
+    # at a desk, shared among the desks that served yesterday (one).
+    assert last["eta_minutes"] == figure(3, 13)
+
+
 def test_wait_estimate_leaves_out_a_desk_on_a_break(core, clock):
     for _ in range(3):
         last = issue(core)
