@@ -12,6 +12,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup
 
+from frontdesk import phrasebook
 from frontdesk import settings as settings_module
 from frontdesk.services.core import Actor
 
@@ -297,6 +298,8 @@ def config_check(path: str | None) -> None:
     shown = path or os.environ.get("FRONTDESK_CONFIG") or settings_module.DEFAULT_CONFIG_PATH
     try:
         loaded = settings_module.load(path)
+        # The clerks' phrasebook is the office's to edit too: checked with the config.
+        phrasebook.load(loaded.phrasebook_path())
     except settings_module.ConfigError as exc:
         _print_problems(exc)
         sys.exit(1)

@@ -52,14 +52,14 @@ def load(path: str | os.PathLike) -> Phrasebook:
     """The phrasebook at `path`; a ConfigError names what is wrong."""
     path = Path(path)
     try:
-        stamp = path.stat().st_mtime_ns
+        found = path.stat()
     except OSError as exc:
         raise ConfigError([f"{path}: cannot be read ({exc.strerror})"]) from None
-    return _load(str(path), stamp)
+    return _load(str(path), (found.st_mtime_ns, found.st_size))
 
 
 @lru_cache(maxsize=4)
-def _load(path: str, stamp: int) -> Phrasebook:
+def _load(path: str, stamp: tuple[int, int]) -> Phrasebook:
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
