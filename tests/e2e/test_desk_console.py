@@ -205,3 +205,24 @@ def test_with_no_capable_desk_working_the_clerk_is_told_what_is_missing(
     fits_without_scrolling(bobs)
     assert_accessible(bobs)
     bobs.screenshot(path=SHOTS / "desk-console.png")
+
+
+def test_the_console_in_polish_fits_the_screen_and_passes_axe(
+    new_context, live_server, credentials, clock
+):
+    kiosk = credentials.kiosk_token
+    issue_ticket(live_server, kiosk, language="uk", needs=["hearing"])
+    clock.advance(minutes=12)
+    page = new_context(viewport=CLERK_PC).new_page()
+    sign_in_page(page, "anna", next_path="/desk")
+    page.goto("/desk?lang=pl")
+    wait_until_live(page)
+    page.get_by_label("Stanowisko", exact=True).select_option("1")
+    page.get_by_role("button", name="Otwórz stanowisko").click()
+    page.get_by_role("button", name="Wywołaj następny numer").click()
+    expect(page.locator("#needs")).to_contain_text("Switch the induction loop on (pl)")
+    page.get_by_role("button", name="Długie czekanie").click()
+    expect(page.locator("#phrase blockquote[lang=uk]")).to_contain_text("Дякую за терпіння")
+    fits_without_scrolling(page)
+    assert_accessible(page)
+    page.screenshot(path=SHOTS / "desk-console-pl.png")
