@@ -126,6 +126,15 @@ OPERATIONS = [
         200,
     ),
     (
+        "/board",
+        "get",
+        "The live board's figures: longest waits, long waits, held visitors, today's out-of-turn "
+        "calls and queue-jump demands",
+        "supervisor",
+        None,
+        200,
+    ),
+    (
         "/incidents",
         "get",
         "Incident reports the caller may read (JSON, or CSV with Accept: text/csv)",

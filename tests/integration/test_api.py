@@ -732,7 +732,8 @@ def test_the_openapi_document_lists_every_route_the_app_serves(client, app):
         if not rule.rule.startswith(API) or rule.rule == f"{API}/openapi.json":
             continue
         path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "{" + m[1] + "}", rule.rule[len(API) :])
-        path = path.replace("{ticket_id}", "{id}").replace("{alert_id}", "{id}")
+        for name in ("ticket_id", "alert_id", "incident_id"):
+            path = path.replace("{" + name + "}", "{id}")
         served |= {(path, m.lower()) for m in rule.methods - {"HEAD", "OPTIONS"}}
 
     assert served <= documented(client)

@@ -54,7 +54,7 @@ def test_the_clerk_completes_their_report_through_the_form_and_another_clerk_can
     report = incident(web_core)
     sign_in(client, "anna")
     page = client.get(f"/supervisor/incidents/{report}").get_data(as_text=True)
-    assert "What was said" in page and "anna" in page
+    assert 'name="what_was_said"' in page and "anna" in page
     token = page_token(client, f"/supervisor/incidents/{report}")
     saved = client.post(
         f"/supervisor/incidents/{report}",
