@@ -56,7 +56,7 @@ def write_config(
 ) -> Path:
     """The demo config.toml with its database in `directory`, no printer, every service's
     daily cap at the maximum the settings allow (999), so a bounded run never hits it, and
-    (where the server has rate limits) no per-kiosk limit on issuing."""
+    no per-kiosk limit on issuing."""
     text = (ROOT / "config.toml").read_text()
     database_url = database_url or f"sqlite:///{directory}/frontdesk.db"
     text, n = re.subn(r"^database_url = .*$", f'database_url = "{database_url}"', text, flags=re.M)
@@ -70,21 +70,14 @@ def write_config(
     text, n = re.subn(r'^backend = ".*?"', 'backend = "none"', text, flags=re.M)
     assert n == 1, "config.toml: printer backend not found"
     text = re.sub(r"^daily_cap = \d+", "daily_cap = 999", text, flags=re.M)
-    if _has_setting("limits"):
-        # One kiosk token issues the whole load: lift its per-token rate limit.
-        text = text.replace(
-            "\n[office]", '\n[limits]\nticket_issue = "100000 per minute"\n\n[office]', 1
-        )
+    # One kiosk token issues the whole load: lift its per-token rate limit.
+    text, n = re.subn(
+        r'^ticket_issue = ".*?"', 'ticket_issue = "100000 per minute"', text, flags=re.M
+    )
+    assert n == 1, "config.toml: [limits] ticket_issue not found"
     path = directory / "config.toml"
     path.write_text(text)
     return path
-
-
-def _has_setting(name: str) -> bool:
-    sys.path.insert(0, str(ROOT))
-    from frontdesk.settings import Settings
-
-    return name in Settings.model_fields
 
 
 def services_and_desks(config: Path) -> tuple[list[str], dict[int, list[str]]]:
