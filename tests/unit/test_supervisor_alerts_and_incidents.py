@@ -13,7 +13,7 @@ from frontdesk import events as ev
 from frontdesk.queue import errors
 from frontdesk.services import alerts, desks, incidents, tickets
 from frontdesk.services.core import Actor
-from tests.support.core import CLERK, KIOSK, SUPERVISOR, SMALL_OFFICE, office_settings
+from tests.support.core import CLERK, KIOSK, SMALL_OFFICE, SUPERVISOR, office_settings
 
 GUARD = Actor("jan", "security")
 OTHER_CLERK = Actor("ewa", "clerk")
