@@ -78,29 +78,37 @@ class LiveSummaries:
             dirty, self._dirty = self._dirty, set()
         if not dirty:
             return
+        # One process sees every follower; with nobody following, the places are not worked
+        # out at all (a long queue costs a query and an estimate per waiting ticket).
+        followed = None if self._shared else self._followed_tickets()
         with self.core.reading() as session:
             services = [
                 s for s in views.services_overview(self.core, session) if s["code"] in dirty
             ]
-            places = views.waiting_places(self.core, session)
+            places = views.waiting_places(self.core, session) if followed != set() else {}
         updates = [ev.Event(ev.QUEUE_CHANGED, {"services": services}, (ev.PUBLIC,))]
         for ticket_id, place in places.items():
-            room = ev.ticket_room(ticket_id)
-            if self._shared:
+            if followed is None:
                 # Another process may have sent a newer place for a touched queue, and its
                 # followers are out of sight: send every place there, even an unchanged one.
                 send = place != self._places.get(ticket_id) or place["service"] in dirty
             else:
-                # One process sees every follower: only phones that follow hear of a change.
-                send = place != self._places.get(ticket_id) and self._followed(room)
+                send = ticket_id in followed and place != self._places.get(ticket_id)
             if send:
+                room = ev.ticket_room(ticket_id)
                 updates.append(ev.Event(ev.TICKET_POSITION, {"id": ticket_id, **place}, (room,)))
         self._places = places
         self.broadcaster.publish(updates)
 
-    def _followed(self, room: str) -> bool:
-        participants = self.socketio.server.manager.get_participants("/", room)
-        return next(iter(participants), None) is not None
+    def _followed_tickets(self) -> set[str]:
+        """Ids of the tickets a phone connected to this process follows."""
+        prefix = ev.ticket_room("")
+        rooms = self.socketio.server.manager.rooms.get("/", {})
+        return {
+            room[len(prefix) :]
+            for room, members in list(rooms.items())
+            if isinstance(room, str) and room.startswith(prefix) and members
+        }
 
 
 class Snapshots:
