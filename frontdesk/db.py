@@ -7,8 +7,9 @@ lock rows with FOR UPDATE (SKIP LOCKED where desks compete for the next ticket).
 
 from __future__ import annotations
 
+import sqlite3
 import threading
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, closing, nullcontext
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -20,7 +21,9 @@ DEFAULT_POOL_SIZE = 10
 POOL_TIMEOUT = 30
 
 
-def make_engine(url: str, pool_size: int = DEFAULT_POOL_SIZE) -> Engine:
+def make_engine(
+    url: str, pool_size: int = DEFAULT_POOL_SIZE, checkpoints: dict | None = None
+) -> Engine:
     """`pool_size` connections kept open, as many more under a burst; a request that finds
     none free waits (cooperatively under gevent) up to POOL_TIMEOUT_SECONDS."""
     parsed = make_url(url)
@@ -45,6 +48,10 @@ def make_engine(url: str, pool_size: int = DEFAULT_POOL_SIZE) -> Engine:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        if checkpoints is not None and checkpoints.get("manual"):
+            # The server checkpoints from a native thread (Database.checkpoint): SQLite's own
+            # checkpoint would run inside a commit and wait for the disk with every greenlet.
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -58,7 +65,8 @@ def make_engine(url: str, pool_size: int = DEFAULT_POOL_SIZE) -> Engine:
 class Database:
     def __init__(self, url: str, pool_size: int = DEFAULT_POOL_SIZE):
         self.url = url
-        self.engine = make_engine(url, pool_size)
+        self._checkpoints: dict = {"manual": False}
+        self.engine = make_engine(url, pool_size, self._checkpoints)
         # SQLite has one writer at a time. Writers of this process take turns here, without
         # polling: under gevent a writer waiting in SQLite's busy handler would block every
         # greenlet, including the one holding the lock. Other processes still meet
@@ -66,6 +74,22 @@ class Database:
         self.write_lock: AbstractContextManager = (
             threading.Lock() if self.dialect == "sqlite" else nullcontext()
         )
+
+    def checkpoint_in_background(self) -> None:
+        """From now on this process writes the SQLite log back into the database file only when
+        `checkpoint` is called (the server does so every few seconds, off the event loop)."""
+        if self.dialect != "sqlite" or not self.engine.url.database:
+            return
+        self._checkpoints["manual"] = True
+        self.engine.dispose()  # connections opened from now on leave checkpoints to us
+
+    def checkpoint(self) -> None:
+        """Copy the SQLite write-ahead log into the database file, with the disk flush that
+        entails, on a connection of its own; readers and writers go on meanwhile (PASSIVE)."""
+        if not self._checkpoints["manual"]:
+            return
+        with closing(sqlite3.connect(self.engine.url.database, timeout=30)) as connection:
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     @property
     def dialect(self) -> str:

@@ -9,6 +9,11 @@ asks `async_mode()` what the process is running on. In-process tests keep plain 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
 
 def patched() -> bool:
     try:
@@ -21,3 +26,13 @@ def patched() -> bool:
 def async_mode() -> str:
     """Flask-SocketIO's async mode for this process."""
     return "gevent" if patched() else "threading"
+
+
+def off_event_loop(work: Callable[[], T]) -> T:
+    """Run blocking work (a disk flush) in a native thread under gevent, so other greenlets go
+    on meanwhile; with threads, just run it."""
+    if patched():
+        import gevent
+
+        return gevent.get_hub().threadpool.apply(work)
+    return work()

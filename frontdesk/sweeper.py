@@ -1,5 +1,5 @@
 """Timed duties of the server: escalate unanswered alerts, flag long waits, erase personal data
-past retention_days."""
+past retention_days, write SQLite's log back into the database file."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import time
 
 from flask import Flask
 
+from frontdesk import green
 from frontdesk.services import alerts, privacy
 from frontdesk.services.core import SYSTEM
 
@@ -25,6 +26,7 @@ class Sweeper:
         self._purged_at: float | None = None
 
     def start(self) -> None:
+        self.app.extensions["frontdesk"].db.checkpoint_in_background()
         self._thread = threading.Thread(target=self._run, name="frontdesk-sweeper", daemon=True)
         self._thread.start()
 
@@ -35,6 +37,7 @@ class Sweeper:
 
     def sweep(self) -> None:
         core = self.app.extensions["frontdesk"]
+        green.off_event_loop(core.db.checkpoint)
         with self.app.app_context():
             alerts.escalate_due(core)
             alerts.raise_long_wait_alerts(core)
