@@ -6,7 +6,8 @@ messages; a hall of phones at 50 tickets a second would drown the server. So the
 only says which services it touched, and this listener sends, at most once per
 `queue_update_seconds`:
   - `queue.changed` to everyone, with only the services that changed;
-  - `ticket.position` to each followed waiting ticket whose place or estimate changed.
+  - `ticket.position` to each followed waiting ticket whose place or estimate changed, by the
+    process the phone is connected to.
 The first change after a quiet spell goes out at once; later ones wait for the next round.
 """
 
@@ -32,10 +33,13 @@ class LiveSummaries:
         self.socketio = socketio
         self.broadcaster = broadcaster
         self.interval = core.settings.queue_update_seconds
-        # Several server processes share live events through the message queue.
+        # Several server processes share live events through the message queue; changes made
+        # by the others are noticed by the event log growing.
         self._shared = core.settings.message_queue_url is not None
+        self._seen_change: int | None = None
         self._dirty: set[str] = set()
         self._places: dict[str, dict] = {}
+        self._followers: set[str] = set()
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._running = False
@@ -48,12 +52,17 @@ class LiveSummaries:
         with self._lock:
             for services in touched:
                 self._dirty.update(services)
+        self.start()
+        self._wake.set()
+
+    def start(self) -> None:
+        """Run the rounds from now on (the first change or the first phone following starts
+        them), in the server's concurrency model: a greenlet under gevent."""
+        with self._lock:
             start = not self._running and not self._closed
             self._running = self._running or start
         if start:
-            # Started on first use, in the server's concurrency model (a greenlet under gevent).
             self.socketio.start_background_task(self._run)
-        self._wake.set()
 
     def close(self) -> None:
         self._closed = True
@@ -61,44 +70,65 @@ class LiveSummaries:
 
     def _run(self) -> None:
         while True:
-            self._wake.wait()
+            # With several processes, look every round for changes the others made.
+            self._wake.wait(self.interval if self._shared else None)
             if self._closed:
                 return
             self._wake.clear()
             try:
                 self.flush()
             except Exception:
-                # The database may be restarting; the next change brings the next round.
+                # The database may be restarting; the next round tries again.
                 log.exception("live queue summary failed")
             self.socketio.sleep(self.interval)
 
     def flush(self) -> None:
-        """Send the updates for what changed since the last round."""
+        """Send the updates for what changed since the last round: the queue counts of the
+        services this process touched to everyone (through the message queue, if any), and
+        new places to the phones following tickets on this process only (each process serves
+        its own followers, so a place is never sent where nobody listens)."""
         with self._lock:
             dirty, self._dirty = self._dirty, set()
-        if not dirty:
-            return
-        # One process sees every follower; with nobody following, the places are not worked
-        # out at all (a long queue costs a query and an estimate per waiting ticket).
-        followed = None if self._shared else self._followed_tickets()
+        followed = self._followed_tickets()
         with self.core.reading() as session:
-            services = [
-                s for s in views.services_overview(self.core, session) if s["code"] in dirty
-            ]
-            places = views.waiting_places(self.core, session) if followed != set() else {}
-        updates = [ev.Event(ev.QUEUE_CHANGED, {"services": services}, (ev.PUBLIC,))]
-        for ticket_id, place in places.items():
-            if followed is None:
-                # Another process may have sent a newer place for a touched queue, and its
-                # followers are out of sight: send every place there, even an unchanged one.
-                send = place != self._places.get(ticket_id) or place["service"] in dirty
-            else:
-                send = ticket_id in followed and place != self._places.get(ticket_id)
-            if send:
-                room = ev.ticket_room(ticket_id)
-                updates.append(ev.Event(ev.TICKET_POSITION, {"id": ticket_id, **place}, (room,)))
+            if dirty:
+                services = views.services_overview(self.core, session)
+                changed = [s for s in services if s["code"] in dirty]
+                self.broadcaster.publish(
+                    [ev.Event(ev.QUEUE_CHANGED, {"services": changed}, (ev.PUBLIC,))]
+                )
+            elsewhere = self._shared and self._changed_elsewhere(session)
+            # A phone that just followed got its place with the answer, but a change may have
+            # slipped in between: it gets the current place in its first round.
+            newcomers, self._followers = followed - self._followers, followed
+            if not followed:
+                self._places = {}
+                return
+            if not dirty and not elsewhere and not newcomers:
+                return
+            places = views.waiting_places(self.core, session)
+        updates = [
+            ev.Event(
+                ev.TICKET_POSITION,
+                {"id": ticket_id, **place},
+                (ev.ticket_room(ticket_id),),
+                meta={"local": True},
+            )
+            for ticket_id, place in places.items()
+            if ticket_id in newcomers
+            or (ticket_id in followed and place != self._places.get(ticket_id))
+        ]
         self._places = places
-        self.broadcaster.publish(updates)
+        if updates:
+            self.broadcaster.publish(updates)
+
+    def _changed_elsewhere(self, session) -> bool:
+        """Every change writes the event log: a newer entry than last round's means a change,
+        made here or by another process."""
+        latest = views.latest_change(session)
+        changed = self._seen_change is not None and latest != self._seen_change
+        self._seen_change = latest
+        return changed
 
     def _followed_tickets(self) -> set[str]:
         """Ids of the tickets a phone connected to this process follows."""

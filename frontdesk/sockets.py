@@ -29,7 +29,14 @@ class SocketIOBroadcaster:
             if not event.rooms:
                 continue  # internal (queues.touched): the live summaries handle it
             # One emit to all the rooms: a client in several of them hears the event once.
-            self.socketio.emit(event.name, event.payload, to=list(event.rooms))
+            # A "local" event is for this process's clients only (each process sends the
+            # places of the tickets its own phones follow), not for the message queue.
+            self.socketio.emit(
+                event.name,
+                event.payload,
+                to=list(event.rooms),
+                ignore_queue=bool(event.meta.get("local")),
+            )
 
 
 class ConnectedDisplays:
@@ -143,4 +150,6 @@ class FrontdeskNamespace(Namespace):
             if ticket is None:
                 return {"ok": False, "error": "unknown_ticket"}
             join_room(ev.ticket_room(ticket_id))
+            # This process sends this phone its new places from now on.
+            current_app.extensions["frontdesk.live"].start()
             return {"ok": True, "ticket": views.ticket_view(self.core(), session, ticket)}

@@ -421,6 +421,11 @@ def snapshot(core: Core, session: Session, role: str) -> dict:
     return state
 
 
+def latest_change(session: Session) -> int | None:
+    """The newest event-log entry: every change writes one, so a new value means a change."""
+    return session.exec(select(func.max(AuditEvent.id))).one()
+
+
 def waiting_places(core: Core, session: Session) -> dict[str, dict]:
     """Place and estimate of every ticket waiting today, the same figures `ticket_view` gives,
     from one query for the whole hall: what the phones following tickets are sent."""

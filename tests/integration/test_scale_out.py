@@ -106,3 +106,41 @@ def test_two_processes_issue_distinct_numbers_and_never_call_a_ticket_twice(offi
                 called.append(ticket["number"])
                 session.post(f"{server.url}/api/v1/tickets/{ticket['id']}/finish", timeout=WAIT)
     assert sorted(called) == sorted(numbers)
+
+
+def test_a_phone_on_one_process_hears_its_new_place_after_a_call_on_the_other(office):
+    first, second = office["servers"]
+    kiosk = {"Authorization": f"Bearer {office['kiosk']}"}
+    issued = [
+        requests.post(
+            f"{first.url}/api/v1/tickets",
+            headers=kiosk,
+            timeout=WAIT,
+            json={"service": "registration", "language": "pl"},
+        ).json()
+        for _ in range(2)
+    ]
+    places = []
+    phone = socketio.Client(reconnection=False)
+    phone.on("ticket.position", places.append)
+    phone.connect(second.url, transports=["websocket"], wait_timeout=WAIT)
+    try:
+        ack = phone.call("follow", {"ticket": issued[1]["id"]}, timeout=WAIT)
+        assert ack["ok"] and ack["ticket"]["position"] == 2
+        with requests.Session() as clerk:
+            signed = clerk.post(
+                f"{first.url}/api/v1/session",
+                timeout=WAIT,
+                json={"username": "anna", "password": "a long enough password"},
+            )
+            clerk.headers["X-CSRFToken"] = signed.json()["csrf_token"]
+            called = clerk.post(f"{first.url}/api/v1/desks/1/call-next", timeout=WAIT)
+        assert called.json()["id"] == issued[0]["id"]
+        deadline = time.monotonic() + WAIT
+        while not any(p["position"] == 1 for p in places) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [p for p in places if p["position"] == 1] == [
+            {**places[-1], "id": issued[1]["id"], "position": 1, "people_ahead": 0}
+        ]
+    finally:
+        phone.disconnect()
