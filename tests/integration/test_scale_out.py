@@ -41,6 +41,19 @@ def office(tmp_path, fresh_postgres_database, redis_url) -> Iterator[dict]:
             server.stop()
 
 
+def clerk_session(server) -> requests.Session:
+    """Clerk anna signed in on one server process, sending the CSRF token as the pages do."""
+    session = requests.Session()
+    signed = session.post(
+        f"{server.url}/api/v1/session",
+        timeout=WAIT,
+        json={"username": "anna", "password": "a long enough password"},
+    )
+    assert signed.status_code == 200, signed.text
+    session.headers["X-CSRFToken"] = signed.json()["csrf_token"]
+    return session
+
+
 def test_a_call_through_one_process_reaches_a_display_on_the_other(office):
     first, second = office["servers"]
     calls = []
@@ -58,13 +71,7 @@ def test_a_call_through_one_process_reaches_a_display_on_the_other(office):
             json={"service": "registration", "language": "uk"},
         )
         assert issued.status_code == 201, issued.text
-        with requests.Session() as clerk:
-            signed = clerk.post(
-                f"{second.url}/api/v1/session",
-                timeout=WAIT,
-                json={"username": "anna", "password": "a long enough password"},
-            )
-            clerk.headers["X-CSRFToken"] = signed.json()["csrf_token"]
+        with clerk_session(second) as clerk:
             called = clerk.post(f"{second.url}/api/v1/desks/1/call-next", timeout=WAIT)
         assert called.status_code == 200, called.text
         deadline = time.monotonic() + WAIT
@@ -90,14 +97,7 @@ def test_two_processes_issue_distinct_numbers_and_never_call_a_ticket_twice(offi
     ]
     assert sorted(numbers) == [f"A{n:03d}" for n in range(1, 21)]
     called = []
-    with requests.Session() as one, requests.Session() as two:
-        for session, server in ((one, first), (two, second)):
-            signed = session.post(
-                f"{server.url}/api/v1/session",
-                timeout=WAIT,
-                json={"username": "anna", "password": "a long enough password"},
-            )
-            session.headers["X-CSRFToken"] = signed.json()["csrf_token"]
+    with clerk_session(first) as one, clerk_session(second) as two:
         for _ in range(10):
             for session, server, desk in ((one, first, 1), (two, second, 2)):
                 ticket = session.post(
@@ -127,13 +127,7 @@ def test_a_phone_on_one_process_hears_its_new_place_after_a_call_on_the_other(of
     try:
         ack = phone.call("follow", {"ticket": issued[1]["id"]}, timeout=WAIT)
         assert ack["ok"] and ack["ticket"]["position"] == 2
-        with requests.Session() as clerk:
-            signed = clerk.post(
-                f"{first.url}/api/v1/session",
-                timeout=WAIT,
-                json={"username": "anna", "password": "a long enough password"},
-            )
-            clerk.headers["X-CSRFToken"] = signed.json()["csrf_token"]
+        with clerk_session(first) as clerk:
             called = clerk.post(f"{first.url}/api/v1/desks/1/call-next", timeout=WAIT)
         assert called.json()["id"] == issued[0]["id"]
         deadline = time.monotonic() + WAIT
