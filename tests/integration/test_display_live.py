@@ -4,7 +4,6 @@ view of which displays are connected, and the sound clips made at install time."
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
@@ -78,7 +77,6 @@ def test_display_snapshot_and_calls_carry_no_personal_data(
     assert "hearing" not in page.lower()
 
 
-@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="scripts/install-test-deps.sh")
 def test_the_clips_are_made_offline_once_and_name_every_piece_of_the_phrase(tmp_path):
     assert audio.build(tmp_path, languages=["pl"]) is True
     manifest = json.loads((tmp_path / "manifest.json").read_text())
