@@ -219,6 +219,8 @@ def test_the_console_in_polish_fits_the_screen_and_passes_axe(
     wait_until_live(page)
     page.get_by_label("Stanowisko", exact=True).select_option("1")
     page.get_by_role("button", name="Otwórz stanowisko").click()
+    # The console takes one action at a time: Call next waits until the desk shows as open.
+    expect(page.locator("#desk-state")).to_contain_text("anna")
     page.get_by_role("button", name="Wywołaj następny numer").click()
     expect(page.locator("#needs")).to_contain_text("Switch the induction loop on (pl)")
     page.get_by_role("button", name="Długie czekanie").click()
